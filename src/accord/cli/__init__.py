@@ -1,0 +1,186 @@
+"""The `accord` command (Typer): one module per domain, gathered here."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from accord.audit.service import verify
+from accord.cli.admin import apikey_app, group_app, org_app, user_app
+from accord.cli.common import database, fail, handle_errors, out, principal_of, say, settings
+from accord.db.migrate import upgrade
+from accord.errors import Invalid
+from accord.intel.export import write_bundle
+from accord.intel.ingest import (
+    BundleError,
+    IngestForbidden,
+    Status,
+    WriteDefaults,
+    ingest,
+    objects_of,
+)
+from accord.intel.service import ObjectFilter
+from accord.organizations.service import ensure_local_node
+from accord.sharing.distribution import Distribution
+
+app = typer.Typer(
+    name="accord",
+    help="Accord: federated information exchange over STIX 2.1 / TAXII 2.1.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(group_app, name="group")
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+Host = Annotated[str, typer.Option(help="address to bind; keep 127.0.0.1 behind a proxy")]
+Port = Annotated[int, typer.Option(min=1, max=65535)]
+
+
+def initialize() -> None:
+    s = settings()
+    with database() as db:
+        upgrade(db.engine)
+        with db.write() as session:
+            ensure_local_node(session, s.node_name)
+
+
+@app.command()
+@handle_errors
+def init() -> None:
+    """Create or migrate the database to the newest schema (safe to repeat)."""
+    initialize()
+    say(f"database ready: {settings().database_url}")
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn  # noqa: PLC0415  (only the serving commands need it)
+
+    from accord.app import create_app  # noqa: PLC0415
+
+    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+
+
+@app.command()
+@handle_errors
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the web UI, REST API and TAXII on HOST:PORT."""
+    _serve(host, port)
+
+
+@app.command()
+@handle_errors
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve", help="serve the demo after building it")
+    ] = False,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+) -> None:
+    """Initialize a fictional demo coalition and print its logins."""
+    from accord.demo import build  # noqa: PLC0415
+
+    initialize()
+    with database() as db:
+        info = build(db)
+    say(info.describe(f"http://{host}:{port}"))
+    if serve:
+        _serve(host, port)
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="a STIX 2.1 bundle (JSON); '-' for standard input")],
+    as_user: Annotated[str, typer.Option("--as", help="e-mail of the user who imports")],
+    distribution: Annotated[
+        Distribution, typer.Option(help="for objects without Accord's extension")
+    ] = Distribution.ORG,
+    sharing_group: Annotated[str | None, typer.Option(help="with --distribution group")] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="import as drafts")] = False,
+) -> None:
+    """Import a STIX 2.1 bundle through the one ingest path (all or nothing)."""
+    data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    try:
+        objects = objects_of(orjson.loads(data))
+    except orjson.JSONDecodeError as exc:
+        raise fail(f"{file} is not valid JSON: {exc}") from None
+    except BundleError as exc:
+        raise fail(f"{file}: {exc}") from None
+    if (distribution is Distribution.GROUP) != (sharing_group is not None):
+        raise Invalid("--sharing-group goes with --distribution group, and only with it")
+    defaults = WriteDefaults(distribution, sharing_group, published=not draft)
+    s = settings()
+    with database() as db:
+        principal = principal_of(db, as_user)
+        with db.write() as session:
+            try:
+                result = ingest(
+                    session,
+                    principal,
+                    objects,
+                    defaults,
+                    future_tolerance=timedelta(seconds=s.future_tolerance_seconds),
+                )
+            except IngestForbidden as exc:
+                raise fail(str(exc)) from None
+            if not result.ok:
+                session.rollback()
+    if not result.ok:
+        refused = [r for r in result.results if r.status is Status.REFUSED]
+        for r in refused[:20]:
+            say(f"  object {r.index} ({r.id or 'no id'}): {r.reason}")
+        raise fail(f"{len(refused)} of {len(result.results)} objects refused; nothing was imported")
+    say(
+        f"imported {result.count(Status.CREATED)} new, "
+        f"{result.count(Status.EXISTS)} already present"
+    )
+
+
+@app.command()
+@handle_errors
+def export(
+    as_user: Annotated[str, typer.Option("--as", help="e-mail of the user whose view to export")],
+    type_: Annotated[list[str] | None, typer.Option("--type", help="STIX type; repeatable")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="file to write (default stdout)")
+    ] = None,
+) -> None:
+    """Write a STIX 2.1 bundle of what the user may see (latest versions)."""
+    with database() as db:
+        principal = principal_of(db, as_user)
+        with db.read() as session:
+            if out_file is None:
+                count = write_bundle(
+                    session, principal, ObjectFilter(types=type_ or []), sys.stdout.buffer
+                )
+            else:
+                tmp = out_file.with_name(out_file.name + ".partial")
+                with tmp.open("wb") as fh:
+                    count = write_bundle(session, principal, ObjectFilter(types=type_ or []), fh)
+                tmp.replace(out_file)
+    say(f"exported {count} objects")
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 at the first altered or missing entry."""
+    with database() as db, db.read() as session:
+        result = verify(session)
+    if not result.ok:
+        raise fail(f"audit log broken at entry {result.first_bad_seq}: {result.reason}")
+    out(f"audit log intact: {result.checked} entries")
+
+
+def main() -> None:
+    app()

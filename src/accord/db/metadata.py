@@ -1,0 +1,19 @@
+"""Import every model so that `Base.metadata` knows all tables (Alembic, tests)."""
+
+from accord.audit import models as audit_models
+from accord.db import models as db_models
+from accord.db.base import Base
+from accord.identity import models as identity_models
+from accord.intel import models as intel_models
+from accord.organizations import models as organization_models
+from accord.sharing import models as sharing_models
+
+__all__ = [
+    "Base",
+    "audit_models",
+    "db_models",
+    "identity_models",
+    "intel_models",
+    "organization_models",
+    "sharing_models",
+]

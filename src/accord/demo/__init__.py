@@ -1,0 +1,5 @@
+"""A fictional demo coalition: `accord demo`."""
+
+from accord.demo.build import DemoInfo, build
+
+__all__ = ["DemoInfo", "build"]

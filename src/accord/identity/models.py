@@ -1,0 +1,61 @@
+"""Users, roles and API keys."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accord.db.base import Base, UtcDateTime, new_uuid, utcnow
+from accord.organizations.models import Organization
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    ORG_ADMIN = "org-admin"
+    ANALYST = "analyst"
+    CONTRIBUTOR = "contributor"
+    OBSERVER = "observer"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            length=32,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=False,
+    )
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+    org: Mapped[Organization] = relationship(lazy="joined")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # The first characters of the key, shown in listings so a key can be recognized.
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    # SHA-256 of the whole key: keys are 256-bit random, so a fast hash is safe.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

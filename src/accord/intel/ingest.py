@@ -1,0 +1,385 @@
+"""The one write path for STIX objects (DESIGN.md section 1).
+
+REST, TAXII, the web UI, file import and federation all call `ingest`. Within the
+caller's write transaction it validates every object, assigns ownership and sharing
+metadata, decides versions, stores rows, labels and audit entries. If any object is
+refused, nothing is written and every object gets a result saying why.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from accord.audit.service import append_many
+from accord.db.base import utcnow
+from accord.intel import timestamps
+from accord.intel.extension import ACCORD_IDENTITY_ID, EXTENSION_ID, sharing_extension
+from accord.intel.models import ObjectLabel, StixObject
+from accord.intel.validation import CheckedObject, Refusal, check_object
+from accord.intel.vocabulary import SCO_REQUIRED
+from accord.organizations.models import Organization
+from accord.sharing.distribution import Distribution
+from accord.sharing.principal import Principal
+from accord.sharing.rules import can_create, visible_to
+from accord.sharing.tlp import TLP_BY_MARKING_ID
+
+_CHUNK = 500
+# Objects every node knows without storing them: TLP markings and Accord's own definitions.
+BUILTIN_IDS = frozenset(TLP_BY_MARKING_ID) | {EXTENSION_ID, ACCORD_IDENTITY_ID}
+
+
+class Status(enum.StrEnum):
+    CREATED = "created"  # a new object or a new version of one
+    EXISTS = "exists"  # this exact version is already stored
+    REFUSED = "refused"
+    NOT_STORED = "not-stored"  # valid, but another object in the request was refused
+
+
+@dataclass
+class ObjectResult:
+    index: int
+    id: str | None
+    version: str | None
+    status: Status
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "id": self.id, "status": self.status.value}
+        if self.version is not None:
+            out["version"] = self.version
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class IngestResult:
+    results: list[ObjectResult]
+    stored: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status in (Status.CREATED, Status.EXISTS) for r in self.results)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+
+@dataclass(frozen=True)
+class WriteDefaults:
+    """Sharing metadata for objects that carry no Accord extension, and draft state."""
+
+    distribution: Distribution = Distribution.ORG
+    sharing_group: str | None = None
+    published: bool = True
+
+
+class IngestForbidden(Exception):
+    """The principal may not write objects this way at all (403)."""
+
+
+class BundleError(ValueError):
+    """The request body is not a bundle or a list of objects (422)."""
+
+
+def objects_of(payload: Any) -> list[Any]:
+    """Accept a STIX bundle, {"objects": [...]}, a list, or one object."""
+    if isinstance(payload, list):
+        return payload
+    if isinstance(payload, dict):
+        if payload.get("type") == "bundle":
+            if "objects" not in payload:
+                return []
+            objects = payload["objects"]
+        elif "objects" in payload and "type" not in payload:
+            objects = payload["objects"]
+        else:
+            return [payload]
+        if not isinstance(objects, list):
+            raise BundleError("objects must be a list")
+        return objects
+    raise BundleError("expected a STIX bundle, a list of objects or one object")
+
+
+def ingest(
+    session: Session,
+    principal: Principal,
+    raw_objects: Sequence[Any],
+    defaults: WriteDefaults,
+    *,
+    future_tolerance: timedelta = timedelta(minutes=5),
+    now: datetime | None = None,
+) -> IngestResult:
+    """Validate and store a request's objects, all or nothing.
+
+    `session` must come from `Database.write()` (it holds the writer lock).
+    """
+    if not can_create(principal, published=defaults.published):
+        if defaults.published and can_create(principal, published=False):
+            raise IngestForbidden("your role may only create drafts: add ?draft=true")
+        raise IngestForbidden("your role may not create objects")
+    assert principal.org_id is not None
+    now = now or utcnow()
+    own_identity = f"identity--{principal.org_id}"
+    results: list[ObjectResult] = []
+    checked: dict[int, CheckedObject] = {}
+    seen: dict[str, int] = {}
+
+    for index, raw in enumerate(raw_objects):
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        rid = raw_id if isinstance(raw_id, str) else None
+        try:
+            item = check_object(raw, now, future_tolerance)
+        except Refusal as exc:
+            results.append(ObjectResult(index, rid, None, Status.REFUSED, str(exc)))
+            continue
+        if item.id in seen:
+            results.append(
+                ObjectResult(
+                    index,
+                    item.id,
+                    item.modified,
+                    Status.REFUSED,
+                    f"duplicate id: object {seen[item.id]} in this request has it too",
+                )
+            )
+            continue
+        seen[item.id] = index
+        if item.id in BUILTIN_IDS or item.id == own_identity:
+            results.append(ObjectResult(index, item.id, item.modified, Status.EXISTS))
+            continue
+        creator = item.obj.get("created_by_ref")
+        if creator is not None and creator != own_identity:
+            results.append(
+                ObjectResult(
+                    index,
+                    item.id,
+                    item.modified,
+                    Status.REFUSED,
+                    "created_by_ref names another organization: objects are owned by "
+                    "the organization that writes them",
+                )
+            )
+            continue
+        if item.distribution is None:
+            item.distribution = defaults.distribution
+            item.sharing_group = defaults.sharing_group
+        checked[index] = item
+        results.append(ObjectResult(index, item.id, item.modified, Status.CREATED))
+
+    _check_groups(principal, checked, results)
+    _check_versions(session, principal, checked, results)
+    _check_references(session, principal, checked, results, set(seen) | BUILTIN_IDS)
+
+    if any(r.status is Status.REFUSED for r in results):
+        for r in results:
+            if r.status is not Status.REFUSED:
+                r.status = Status.NOT_STORED
+                r.reason = "not stored: other objects in this request were refused"
+        return IngestResult(results)
+
+    to_store = [checked[r.index] for r in results if r.status is Status.CREATED]
+    stored = _store(session, principal, to_store, defaults.published, now)
+    by_id = {row["stix_id"]: row for row in stored}
+    for r in results:
+        if r.status is Status.CREATED and r.id in by_id:
+            r.version = by_id[r.id]["modified"]
+    return IngestResult(results, stored)
+
+
+def _refuse(results: list[ObjectResult], index: int, reason: str) -> None:
+    result = results[index]
+    result.status = Status.REFUSED
+    result.reason = reason
+
+
+def _check_groups(
+    principal: Principal, checked: dict[int, CheckedObject], results: list[ObjectResult]
+) -> None:
+    for index, item in list(checked.items()):
+        if item.distribution is Distribution.GROUP:
+            if item.sharing_group is None:
+                _refuse(results, index, "distribution group needs a sharing group")
+            elif item.sharing_group not in principal.group_ids:
+                # Groups one is not in do not exist for one: same words for both cases.
+                _refuse(results, index, f"unknown sharing group {item.sharing_group}")
+            else:
+                continue
+            del checked[index]
+        elif item.sharing_group is not None:
+            _refuse(results, index, "a sharing group is only used with distribution group")
+            del checked[index]
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _check_versions(
+    session: Session,
+    principal: Principal,
+    checked: dict[int, CheckedObject],
+    results: list[ObjectResult],
+) -> None:
+    ids = sorted({item.id for item in checked.values()})
+    existing: dict[str, tuple[str, set[str], str]] = {}  # id -> (owner, versions, newest)
+    o = StixObject
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(o.stix_id, o.owner_org_id, o.modified).where(o.stix_id.in_(chunk))
+        )
+        for stix_id, owner, modified in rows:
+            entry = existing.setdefault(stix_id, (owner, set(), modified))
+            entry[1].add(modified)
+            if modified > entry[2]:
+                existing[stix_id] = (entry[0], entry[1], modified)
+    for index, item in list(checked.items()):
+        found = existing.get(item.id)
+        if found is None:
+            continue
+        owner, versions, newest = found
+        if owner != principal.org_id:
+            # Same words whether or not the caller can see the object: no oracle.
+            _refuse(results, index, "this id belongs to an object your organization does not own")
+            del checked[index]
+        elif item.modified is None or item.modified in versions:
+            results[index].status = Status.EXISTS
+            results[index].version = item.modified or newest
+            del checked[index]
+        elif item.modified < newest:
+            _refuse(
+                results,
+                index,
+                f"modified {item.modified} is older than the stored version {newest}",
+            )
+            del checked[index]
+
+
+def _check_references(
+    session: Session,
+    principal: Principal,
+    checked: dict[int, CheckedObject],
+    results: list[ObjectResult],
+    in_request: set[str],
+) -> None:
+    wanted = {
+        ref for item in checked.values() for ref in item.refs | item.marking_refs
+    } - in_request
+    if not wanted:
+        return
+    known: set[str] = set()
+    identities = sorted(r for r in wanted if r.startswith("identity--"))
+    for chunk in _chunks([r.removeprefix("identity--") for r in identities]):
+        known.update(
+            f"identity--{org_id}"
+            for org_id in session.scalars(select(Organization.id).where(Organization.id.in_(chunk)))
+        )
+    rest = sorted(wanted - known)
+    for chunk in _chunks(rest):
+        known.update(
+            session.scalars(
+                select(StixObject.stix_id)
+                .where(StixObject.stix_id.in_(chunk), visible_to(principal))
+                .distinct()
+            )
+        )
+    for index, item in list(checked.items()):
+        missing = sorted((item.refs | item.marking_refs) - in_request - known)
+        if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            _refuse(results, index, f"references unknown object {missing[0]}{more}")
+            del checked[index]
+
+
+def _store(
+    session: Session,
+    principal: Principal,
+    items: list[CheckedObject],
+    published: bool,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    if not items:
+        return []
+    o = StixObject
+    last_pk, last_added = session.execute(select(func.max(o.pk), func.max(o.date_added))).one()
+    pk = last_pk or 0
+    # date_added strictly increases, one microsecond apart at least (TAXII paging).
+    added = max(now, last_added + timedelta(microseconds=1)) if last_added else now
+    owner_identity = f"identity--{principal.org_id}"
+    rows: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+    audit: list[tuple[str, str, str, dict[str, Any] | None]] = []
+    for item in items:
+        pk += 1
+        obj = dict(item.obj)
+        if item.type not in SCO_REQUIRED:  # SCOs have no created_by_ref (STIX 2.1 6.1)
+            obj.setdefault("created_by_ref", owner_identity)
+        extensions = dict(obj.get("extensions") or {})
+        assert item.distribution is not None
+        extensions[EXTENSION_ID] = sharing_extension(item.distribution.value, item.sharing_group)
+        obj["extensions"] = extensions
+        modified = item.modified or timestamps.normalize(added)
+        rows.append(
+            {
+                "pk": pk,
+                "stix_id": item.id,
+                "type": item.type,
+                "spec_version": item.spec_version,
+                "created": item.created,
+                "modified": modified,
+                "date_added": added,
+                "owner_org_id": principal.org_id,
+                "origin_node_id": principal.local_node_id,
+                "distribution": item.distribution.value,
+                "sharing_group_id": item.sharing_group,
+                "tlp": int(item.tlp),
+                "published": published,
+                "revoked": bool(obj.get("revoked", False)),
+                "is_latest": True,
+                "is_latest_published": published,
+                "stix": orjson.dumps(obj).decode(),
+            }
+        )
+        labels.extend({"object_pk": pk, "label": label} for label in dict.fromkeys(item.labels))
+        audit.append(
+            (
+                principal.actor,
+                "object.revoke" if obj.get("revoked") else "object.write",
+                f"{item.id}@{modified}",
+                {
+                    "published": published,
+                    "distribution": item.distribution.value,
+                    "tlp": int(item.tlp),
+                },
+            )
+        )
+        added += timedelta(microseconds=1)
+
+    first_pk = rows[0]["pk"]
+    ids = [item.id for item in items]
+    for chunk in _chunks(ids):
+        session.execute(
+            update(o)
+            .where(o.stix_id.in_(chunk), o.pk < first_pk, o.is_latest.is_(True))
+            .values(is_latest=False)
+        )
+        if published:
+            session.execute(
+                update(o)
+                .where(and_(o.stix_id.in_(chunk), o.pk < first_pk, o.is_latest_published.is_(True)))
+                .values(is_latest_published=False)
+            )
+    session.execute(insert(StixObject), rows)
+    if labels:
+        session.execute(insert(ObjectLabel), labels)
+    append_many(session, audit)
+    return rows

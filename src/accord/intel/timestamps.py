@@ -1,0 +1,36 @@
+"""STIX 2.1 timestamps (RFC 3339, UTC, 'Z'), parsed without the stix2 library."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
+
+
+def parse(value: object) -> datetime:
+    """Parse a STIX timestamp; raises ValueError with a readable message."""
+    if not isinstance(value, str):
+        raise ValueError("must be a timestamp string")
+    m = _TS.match(value)
+    if m is None:
+        raise ValueError(f"{value!r} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)")
+    year, month, day, hour, minute, second, frac = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, UTC
+        )
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date and time") from None
+
+
+def normalize(moment: datetime) -> str:
+    """Fixed-width text whose order is time order: YYYY-MM-DDTHH:MM:SS.ffffffZ."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def format_stix(moment: datetime) -> str:
+    """Millisecond precision, as STIX producers usually write timestamps."""
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return text[:-3] + "Z"
