@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db.base import Base, UtcDateTime
@@ -23,3 +24,6 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+AUDIT_LOG = cast(Table, AuditEntry.__table__)

@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append_many
 from accord.db.base import utcnow
+from accord.db.bulk import bulk_insert
 from accord.intel import timestamps
 from accord.intel.extension import ACCORD_IDENTITY_ID, EXTENSION_ID, sharing_extension
-from accord.intel.models import ObjectLabel, StixObject
+from accord.intel.models import OBJECT_LABELS, OBJECTS, StixObject
 from accord.intel.validation import CheckedObject, Refusal, check_object
 from accord.intel.vocabulary import SCO_REQUIRED
 from accord.organizations.models import Organization
@@ -176,7 +177,7 @@ def ingest(
         results.append(ObjectResult(index, item.id, item.modified, Status.CREATED))
 
     _check_groups(principal, checked, results)
-    _check_versions(session, principal, checked, results)
+    versioned = _check_versions(session, principal, checked, results)
     _check_references(session, principal, checked, results, set(seen) | BUILTIN_IDS)
 
     if any(r.status is Status.REFUSED for r in results):
@@ -187,7 +188,7 @@ def ingest(
         return IngestResult(results)
 
     to_store = [checked[r.index] for r in results if r.status is Status.CREATED]
-    stored = _store(session, principal, to_store, defaults.published, now)
+    stored = _store(session, principal, to_store, versioned, defaults.published, now)
     by_id = {row["stix_id"]: row for row in stored}
     for r in results:
         if r.status is Status.CREATED and r.id in by_id:
@@ -229,7 +230,8 @@ def _check_versions(
     principal: Principal,
     checked: dict[int, CheckedObject],
     results: list[ObjectResult],
-) -> None:
+) -> set[str]:
+    """Decide exists / new version / refused; returns the ids that have stored versions."""
     ids = sorted({item.id for item in checked.values()})
     existing: dict[str, tuple[str, set[str], str]] = {}  # id -> (owner, versions, newest)
     o = StixObject
@@ -262,6 +264,7 @@ def _check_versions(
                 f"modified {item.modified} is older than the stored version {newest}",
             )
             del checked[index]
+    return set(existing)
 
 
 def _check_references(
@@ -304,6 +307,7 @@ def _store(
     session: Session,
     principal: Principal,
     items: list[CheckedObject],
+    versioned: set[str],
     published: bool,
     now: datetime,
 ) -> list[dict[str, Any]]:
@@ -365,7 +369,7 @@ def _store(
         added += timedelta(microseconds=1)
 
     first_pk = rows[0]["pk"]
-    ids = [item.id for item in items]
+    ids = [item.id for item in items if item.id in versioned]  # older versions to demote
     for chunk in _chunks(ids):
         session.execute(
             update(o)
@@ -378,8 +382,7 @@ def _store(
                 .where(and_(o.stix_id.in_(chunk), o.pk < first_pk, o.is_latest_published.is_(True)))
                 .values(is_latest_published=False)
             )
-    session.execute(insert(StixObject), rows)
-    if labels:
-        session.execute(insert(ObjectLabel), labels)
+    bulk_insert(session, OBJECTS, rows)
+    bulk_insert(session, OBJECT_LABELS, labels)
     append_many(session, audit)
     return rows

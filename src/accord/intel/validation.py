@@ -32,6 +32,7 @@ _ID_RE = re.compile(
 )
 _TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 _MAX_REFS = 100_000
+_MILLIS = re.compile(r"\.\d{3,}Z$")
 
 
 class Refusal(Exception):
@@ -76,11 +77,16 @@ def _require(obj: dict[str, Any], names: tuple[str | tuple[str, ...], ...]) -> N
             raise Refusal(f"property {name!r} is required")
 
 
-def _timestamp(obj: dict[str, Any], name: str, latest: datetime) -> datetime:
+def _timestamp(
+    obj: dict[str, Any], name: str, latest: datetime, *, millis: bool = False
+) -> datetime:
     try:
         moment = timestamps.parse(obj[name])
     except ValueError as exc:
         raise Refusal(f"{name}: {exc}") from None
+    # STIX 2.1 3.2: created and modified are precise to the millisecond at least.
+    if millis and not _MILLIS.search(obj[name]):
+        raise Refusal(f"{name} must have at least millisecond precision (.sssZ)")
     if moment > latest:
         raise Refusal(f"{name} {obj[name]} is in the future")
     return moment
@@ -183,13 +189,13 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
     modified: str | None = None
     if not is_sco:
         _require(obj, ("created",))
-        created_at = _timestamp(obj, "created", latest)
+        created_at = _timestamp(obj, "created", latest, millis=True)
         created = timestamps.normalize(created_at)
         if obj_type == "marking-definition":
             modified = created
         else:
             _require(obj, ("modified",))
-            modified_at = _timestamp(obj, "modified", latest)
+            modified_at = _timestamp(obj, "modified", latest, millis=True)
             if modified_at < created_at:
                 raise Refusal("modified is earlier than created")
             modified = timestamps.normalize(modified_at)
