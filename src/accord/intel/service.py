@@ -18,7 +18,7 @@ from accord.intel import timestamps
 from accord.intel.ingest import IngestResult, WriteDefaults, ingest
 from accord.intel.models import ObjectLabel, StixObject
 from accord.sharing.principal import Principal
-from accord.sharing.rules import can_publish, can_revoke, latest_for, visible_to
+from accord.sharing.rules import can_publish, can_revoke, exists_for, latest_for, visible_to
 from accord.sharing.tlp import Tlp
 
 _CURSOR_VERSION = b"1:"
@@ -67,7 +67,9 @@ class Page:
 def _filtered(principal: Principal, f: ObjectFilter) -> Select[StixObject]:
     o = StixObject
     query = select(o).where(visible_to(principal))
-    if not f.all_versions:
+    if f.all_versions:
+        query = query.where(exists_for(principal))
+    else:
         query = query.where(latest_for(principal))
     if f.types:
         query = query.where(o.type.in_(f.types))
@@ -114,7 +116,11 @@ def get_latest(session: Session, principal: Principal, stix_id: str) -> StixObje
 def get_versions(session: Session, principal: Principal, stix_id: str) -> list[StixObject]:
     o = StixObject
     rows = list(
-        session.scalars(select(o).where(o.stix_id == stix_id, visible_to(principal)).order_by(o.pk))
+        session.scalars(
+            select(o)
+            .where(o.stix_id == stix_id, visible_to(principal), exists_for(principal))
+            .order_by(o.pk)
+        )
     )
     if not rows:
         raise NotFound(f"no object {stix_id}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.orm import aliased
 
 from accord.identity.models import Role
 from accord.intel.models import StixObject
@@ -66,9 +67,8 @@ def can_see(principal: Principal, obj: SharedObject) -> bool:
     return False
 
 
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """`can_see` as a SQL condition on `StixObject`."""
-    o = StixObject
+def visible_to(principal: Principal, o: type[StixObject] = StixObject) -> ColumnElement[bool]:
+    """`can_see` as a SQL condition on `StixObject` (or an alias of it)."""
     in_group = and_(
         o.distribution == Distribution.GROUP.value,
         o.sharing_group_id.in_(sorted(principal.group_ids)),
@@ -96,16 +96,26 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def latest_for(principal: Principal) -> ColumnElement[bool]:
+def latest_for(principal: Principal, o: type[StixObject] = StixObject) -> ColumnElement[bool]:
     """The version a principal reads as 'the object': the owner organization sees its
     newest version (drafts included), everyone else the newest published one."""
-    o = StixObject
     if principal.kind is PrincipalKind.USER:
         return or_(
             and_(o.owner_org_id == principal.org_id, o.is_latest.is_(True)),
             and_(o.owner_org_id != principal.org_id, o.is_latest_published.is_(True)),
         )
     return o.is_latest_published.is_(True)
+
+
+def exists_for(principal: Principal) -> ColumnElement[bool]:
+    """The object (every version of it) exists for a principal only while the version
+    it reads as the object is visible: narrowing a new version hides the older ones."""
+    current = aliased(StixObject)
+    return StixObject.stix_id.in_(
+        select(current.stix_id).where(
+            visible_to(principal, current), latest_for(principal, current)
+        )
+    )
 
 
 # --- write rules -------------------------------------------------------------------------
