@@ -73,3 +73,22 @@ def test_another_org_cannot_write_a_version(world: World) -> None:
     result = world.ingest(bob, v2)
     assert result.results[0].status is Status.REFUSED
     assert "does not own" in (result.results[0].reason or "")
+
+
+def test_two_organizations_hold_the_same_observable(world: World) -> None:
+    alice = world.account(world.org())
+    bob = world.account(world.org())
+    ip = {
+        "type": "ipv4-addr",
+        "spec_version": "2.1",
+        "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+        "value": "198.51.100.3",
+    }
+    assert world.ingest(alice, dict(ip), distribution=Distribution.ORG).ok
+    held = world.ingest(bob, dict(ip), report([ip["id"]]), distribution=Distribution.NODE)
+    assert held.ok, [r.reason for r in held.results]
+    assert world.ingest(bob, dict(ip)).results[0].status is Status.EXISTS
+    with world.db.read() as session:
+        rows = list(session.scalars(select(StixObject).where(StixObject.stix_id == ip["id"])))
+    assert sorted(r.distribution for r in rows) == ["node", "org"]
+    assert all(r.is_latest for r in rows)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append_many
@@ -231,29 +231,37 @@ def _check_versions(
     checked: dict[int, CheckedObject],
     results: list[ObjectResult],
 ) -> set[str]:
-    """Decide exists / new version / refused; returns the ids that have stored versions."""
+    """Decide exists / new version / refused; returns the ids the caller's organization
+    holds already (whose older versions a new one demotes).
+
+    An object has one owner. Observables (SCOs) are facts with deterministic ids that
+    any organization may hold: each holder keeps its own copy with its own sharing.
+    """
     ids = sorted({item.id for item in checked.values()})
-    existing: dict[str, tuple[str, set[str], str]] = {}  # id -> (owner, versions, newest)
+    own: dict[str, set[str]] = {}  # id -> versions held by the caller's organization
+    others: set[str] = set()  # ids held by another organization
     o = StixObject
     for chunk in _chunks(ids):
         rows = session.execute(
             select(o.stix_id, o.owner_org_id, o.modified).where(o.stix_id.in_(chunk))
         )
         for stix_id, owner, modified in rows:
-            entry = existing.setdefault(stix_id, (owner, set(), modified))
-            entry[1].add(modified)
-            if modified > entry[2]:
-                existing[stix_id] = (entry[0], entry[1], modified)
+            if owner == principal.org_id:
+                own.setdefault(stix_id, set()).add(modified)
+            else:
+                others.add(stix_id)
     for index, item in list(checked.items()):
-        found = existing.get(item.id)
-        if found is None:
+        versions = own.get(item.id)
+        if versions is None:
+            if item.id in others and item.modified is not None:
+                # Same words whether or not the caller can see the object: no oracle.
+                _refuse(
+                    results, index, "this id belongs to an object your organization does not own"
+                )
+                del checked[index]
             continue
-        owner, versions, newest = found
-        if owner != principal.org_id:
-            # Same words whether or not the caller can see the object: no oracle.
-            _refuse(results, index, "this id belongs to an object your organization does not own")
-            del checked[index]
-        elif item.modified is None or item.modified in versions:
+        newest = max(versions)
+        if item.modified is None or item.modified in versions:
             results[index].status = Status.EXISTS
             results[index].version = item.modified or newest
             del checked[index]
@@ -264,7 +272,7 @@ def _check_versions(
                 f"modified {item.modified} is older than the stored version {newest}",
             )
             del checked[index]
-    return set(existing)
+    return set(own)
 
 
 def _check_references(
@@ -373,13 +381,23 @@ def _store(
     for chunk in _chunks(ids):
         session.execute(
             update(o)
-            .where(o.stix_id.in_(chunk), o.pk < first_pk, o.is_latest.is_(True))
+            .where(
+                o.stix_id.in_(chunk),
+                o.owner_org_id == principal.org_id,
+                o.pk < first_pk,
+                o.is_latest.is_(True),
+            )
             .values(is_latest=False)
         )
         if published:
             session.execute(
                 update(o)
-                .where(and_(o.stix_id.in_(chunk), o.pk < first_pk, o.is_latest_published.is_(True)))
+                .where(
+                    o.stix_id.in_(chunk),
+                    o.owner_org_id == principal.org_id,
+                    o.pk < first_pk,
+                    o.is_latest_published.is_(True),
+                )
                 .values(is_latest_published=False)
             )
     bulk_insert(session, OBJECTS, rows)

@@ -105,8 +105,11 @@ def list_objects(
 
 def get_latest(session: Session, principal: Principal, stix_id: str) -> StixObject:
     o = StixObject
+    # Several organizations may hold the same observable: one's own copy comes first.
     row = session.scalars(
-        select(o).where(o.stix_id == stix_id, visible_to(principal), latest_for(principal))
+        select(o)
+        .where(o.stix_id == stix_id, visible_to(principal), latest_for(principal))
+        .order_by((o.owner_org_id == principal.org_id).desc(), o.pk.desc())
     ).first()
     if row is None:
         raise NotFound(f"no object {stix_id}")
@@ -152,7 +155,11 @@ def publish(session: Session, principal: Principal, stix_id: str) -> list[str]:
             continue
         session.execute(
             update(o)
-            .where(o.stix_id == target.stix_id, o.is_latest_published.is_(True))
+            .where(
+                o.stix_id == target.stix_id,
+                o.owner_org_id == target.owner_org_id,
+                o.is_latest_published.is_(True),
+            )
             .values(is_latest_published=False)
         )
         session.execute(
