@@ -76,7 +76,7 @@ def _database(database_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-def _empty(db: Database) -> None:
+def empty_database(db: Database) -> None:
     """Delete every row but the local node's, which a running server has cached."""
     nodes = Base.metadata.tables["nodes"]
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP]
@@ -93,7 +93,7 @@ def _empty(db: Database) -> None:
 @pytest.fixture
 def db(_database: Database) -> Database:
     """An empty, migrated database with this node's row: SQLite, then PostgreSQL."""
-    _empty(_database)
+    empty_database(_database)
     with _database.write() as session:
         ensure_local_node(session, "test-node")
     return _database
