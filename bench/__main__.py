@@ -1,0 +1,104 @@
+"""`python -m bench`: objects/s through POST /api/v1/objects vs the raw insert ceiling."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.exc import OperationalError
+
+from bench.report import table, write_json
+from bench.runner import Config, postgres_admin_url, postgres_version, run, say
+from bench.server import BenchError
+
+DEFAULT_OUT = Path(__file__).parent / "results" / "latest.json"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes must be whole numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _backends(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(chosen) - set(BACKENDS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"backends are {', '.join(BACKENDS)}")
+    return chosen
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=(
+            "Start fresh Accord nodes on 127.0.0.1, POST deterministic STIX 2.1 bundles, "
+            "read them back in pages, and compare with raw inserts of the same rows."
+        ),
+    )
+    p.add_argument("--sizes", type=_sizes, default=[10_000, 100_000], help="e.g. 10000,100000")
+    p.add_argument("--with-1m", action="store_true", help="also run 1,000,000 objects")
+    p.add_argument("--chunk", type=_positive, default=5000, help="objects per POSTed bundle")
+    p.add_argument("--repeat", type=_positive, default=3, help="runs per figure (median shown)")
+    p.add_argument("--seed", type=int, default=1, help="data generator seed")
+    p.add_argument(
+        "--backends",
+        type=_backends,
+        default=None,
+        help="sqlite,postgresql (default: sqlite, plus postgresql when "
+        "ACCORD_BENCH_DATABASE_URL or ACCORD_TEST_DATABASE_URL is set)",
+    )
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write JSON results")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    admin_url = postgres_admin_url()
+    backends = args.backends or ["sqlite"] + (["postgresql"] if admin_url else [])
+    if "postgresql" in backends and admin_url is None:
+        say("error: postgresql needs ACCORD_BENCH_DATABASE_URL or ACCORD_TEST_DATABASE_URL")
+        return 2
+    sizes = args.sizes + ([1_000_000] if args.with_1m and 1_000_000 not in args.sizes else [])
+    config = Config(sizes, args.chunk, args.repeat, args.seed, backends, args.out, admin_url)
+    try:
+        pg_version = postgres_version(admin_url) if "postgresql" in backends and admin_url else None
+        figures = run(config)
+    except BenchError as exc:
+        say(f"error: {exc}")
+        return 1
+    except (OperationalError, psycopg.OperationalError) as exc:
+        say(f"error: database: {str(exc).strip().splitlines()[0]}")
+        return 1
+    print(table(figures))
+    settings = {
+        "sizes": sizes,
+        "chunk": config.chunk,
+        "repeat": config.repeat,
+        "seed": config.seed,
+        "backends": backends,
+    }
+    write_json(config.out, figures, settings, pg_version)
+    say(f"results written to {config.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
