@@ -11,6 +11,7 @@ from accord.api.limits import BodyLimitMiddleware
 from accord.db import Database, make_engine
 from accord.organizations.service import local_node
 from accord.settings import Settings
+from accord.taxii.api import router as taxii_router
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -31,5 +32,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.local_node_id = node.id
     errors.install(app)
     rest.mount(app)
+    app.include_router(taxii_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

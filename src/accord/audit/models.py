@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db.base import Base, UtcDateTime
 
+# Column widths, which the service fits values into before hashing them.
+ACTOR_MAX = 200
+ACTION_MAX = 64
+TARGET_MAX = 250
+
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
@@ -18,9 +23,9 @@ class AuditEntry(Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     )
     at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    actor: Mapped[str] = mapped_column(String(200), nullable=False)
-    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    target: Mapped[str] = mapped_column(String(250), nullable=False)
+    actor: Mapped[str] = mapped_column(String(ACTOR_MAX), nullable=False)
+    action: Mapped[str] = mapped_column(String(ACTION_MAX), nullable=False, index=True)
+    target: Mapped[str] = mapped_column(String(TARGET_MAX), nullable=False)
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -2,7 +2,9 @@
 
 Each entry's hash covers its own fields and the previous entry's hash, so changing,
 removing or reordering any entry breaks the chain from that point on. Appends happen
-inside the caller's write transaction, which holds the writer lock: one chain.
+inside the caller's write transaction, which holds the writer lock: one chain. The chain
+is not keyed: removing the newest entries, or rewriting the chain from some entry on,
+is only detected against a copy of the head hash kept elsewhere (THREAT_MODEL.md).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.audit.models import AuditEntry
+from accord.audit.models import ACTION_MAX, ACTOR_MAX, AUDIT_LOG, TARGET_MAX, AuditEntry
 from accord.db.base import utcnow
+from accord.db.bulk import bulk_insert
 
 GENESIS = "0" * 64
-_HEAD_KEY = "accord.audit.head"
 
 
 def entry_hash(
@@ -31,10 +33,15 @@ def entry_hash(
     return hashlib.sha256(payload).hexdigest()
 
 
+def _fit(text: str, limit: int) -> str:
+    """Make any string storable: PostgreSQL refuses NUL and over-long values, and an
+    audit entry must never be the reason a write or a login fails."""
+    text = text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def _head(session: Session) -> tuple[int, str]:
-    cached = session.info.get(_HEAD_KEY)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    # Read every time, not cached: a rolled-back savepoint would leave a cache stale.
     row = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
@@ -48,8 +55,11 @@ def append_many(
     seq, prev = _head(session)
     at = utcnow()
     rows = []
-    for actor, action, target, detail in entries:
+    for raw_actor, raw_action, raw_target, detail in entries:
         seq += 1
+        actor = _fit(raw_actor, ACTOR_MAX)
+        action = _fit(raw_action, ACTION_MAX)
+        target = _fit(raw_target, TARGET_MAX)
         text = orjson.dumps(detail or {}, option=orjson.OPT_SORT_KEYS).decode()
         digest = entry_hash(prev, seq, at, actor, action, target, text)
         rows.append(
@@ -66,8 +76,7 @@ def append_many(
         )
         prev = digest
     if rows:
-        session.execute(insert(AuditEntry), rows)
-        session.info[_HEAD_KEY] = (seq, prev)
+        bulk_insert(session, AUDIT_LOG, rows)
     return len(rows)
 
 

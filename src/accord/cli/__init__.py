@@ -13,6 +13,7 @@ import typer
 from accord.audit.service import verify
 from accord.cli.admin import apikey_app, group_app, org_app, user_app
 from accord.cli.common import database, fail, handle_errors, out, principal_of, say, settings
+from accord.cli.taxii import collection_app
 from accord.db.migrate import upgrade
 from accord.errors import Invalid
 from accord.intel.export import write_bundle
@@ -27,6 +28,7 @@ from accord.intel.ingest import (
 from accord.intel.service import ObjectFilter
 from accord.organizations.service import ensure_local_node
 from accord.sharing.distribution import Distribution
+from accord.taxii.service import ensure_default_collection
 
 app = typer.Typer(
     name="accord",
@@ -39,6 +41,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(group_app, name="group")
+app.add_typer(collection_app, name="collection")
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
@@ -52,6 +55,7 @@ def initialize() -> None:
         upgrade(db.engine)
         with db.write() as session:
             ensure_local_node(session, s.node_name)
+            ensure_default_collection(session)
 
 
 @app.command()
@@ -163,11 +167,17 @@ def export(
                 count = write_bundle(
                     session, principal, ObjectFilter(types=type_ or []), sys.stdout.buffer
                 )
+                sys.stdout.buffer.flush()  # a closed pipe shows here, not at interpreter exit
             else:
                 tmp = out_file.with_name(out_file.name + ".partial")
-                with tmp.open("wb") as fh:
-                    count = write_bundle(session, principal, ObjectFilter(types=type_ or []), fh)
-                tmp.replace(out_file)
+                try:
+                    with tmp.open("wb") as fh:
+                        count = write_bundle(
+                            session, principal, ObjectFilter(types=type_ or []), fh
+                        )
+                    tmp.replace(out_file)
+                finally:
+                    tmp.unlink(missing_ok=True)  # no half-written file left behind
     say(f"exported {count} objects")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,11 @@ from accord.sharing.principal import Principal
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# A missing table, not a missing database or server: those also say "does not exist".
+_NOT_INITIALIZED = re.compile(r'no such table|relation "[^"]*" does not exist')
+# What a shell reports for a command killed by SIGPIPE (128 + 13).
+BROKEN_PIPE_STATUS = 141
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -43,13 +50,25 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(getattr(exc, "detail", str(exc))) from None
         except (OperationalError, ProgrammingError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            if "no such table" in reason or "does not exist" in reason:
+            if _NOT_INITIALIZED.search(reason):
                 reason = "the database is not initialized: run `accord init`"
             raise fail(f"database: {reason}") from None
+        except BrokenPipeError:
+            # The reader stopped reading (`accord export | head`): that is its choice, not
+            # an error to report. Stop quietly, with the status `cat` would have.
+            _silence_stdout()
+            raise typer.Exit(BROKEN_PIPE_STATUS) from None
         except OSError as exc:
             raise fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
     return wrapper
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def settings() -> Settings:

@@ -7,6 +7,7 @@ from accord.identity import models as identity_models
 from accord.intel import models as intel_models
 from accord.organizations import models as organization_models
 from accord.sharing import models as sharing_models
+from accord.taxii import models as taxii_models
 
 __all__ = [
     "Base",
@@ -16,4 +17,5 @@ __all__ = [
     "intel_models",
     "organization_models",
     "sharing_models",
+    "taxii_models",
 ]

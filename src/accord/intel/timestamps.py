@@ -34,3 +34,16 @@ def format_stix(moment: datetime) -> str:
     """Millisecond precision, as STIX producers usually write timestamps."""
     text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
     return text[:-3] + "Z"
+
+
+def display(normalized: str) -> str:
+    """A stored YYYY-MM-DDTHH:MM:SS.ffffffZ shown with at least millisecond precision,
+    without trailing zeros beyond it (how producers usually wrote it)."""
+    head, _, frac = normalized.rstrip("Z").partition(".")
+    frac = frac.rstrip("0").ljust(3, "0")
+    return f"{head}.{frac}Z"
+
+
+def format_added(moment: datetime) -> str:
+    """date_added with microseconds: every date_added is distinct at that precision."""
+    return normalize(moment)

@@ -1,0 +1,1 @@
+"""TAXII 2.1 (OASIS Standard, 10 June 2021) over intel + sharing."""
