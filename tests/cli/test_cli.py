@@ -415,6 +415,26 @@ def test_bad_input_gets_one_error_line(ready: Cli, args: list[str], says: str) -
     assert ready.counts() == before
 
 
+USAGE_ERRORS = [
+    ("missing-option", ["org", "add", "X"], "Missing option '--country'"),
+    ("unknown-command", ["nosuch"], "No such command 'nosuch'"),
+    ("bad-port", ["serve", "--port", "70000"], "--port"),
+    ("bad-distribution", ["import", "good.json", "--as", ANN, "--distribution", "all"],
+     "--distribution"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "says"), [c[1:] for c in USAGE_ERRORS], ids=[c[0] for c in USAGE_ERRORS]
+)
+def test_usage_errors_are_one_line_too(ready: Cli, args: list[str], says: str) -> None:
+    ready.file("good.json", bundle(indicator()))
+    run = ready.run(*args)
+    assert run.code == 2
+    assert run.stderr.splitlines() == [run.error]
+    assert says in run.error
+
+
 def test_a_bundle_with_a_refused_object_stores_nothing(ready: Cli) -> None:
     good = indicator()
     bad_pattern = indicator(pattern="[ipv4-addr:value = ")

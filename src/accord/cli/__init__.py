@@ -193,4 +193,15 @@ def audit_verify() -> None:
 
 
 def main() -> None:
-    app()
+    """Run the command; usage errors get one `error:` line, like every other failure."""
+    try:
+        result = app(standalone_mode=False)
+    except typer.TyperException as exc:  # Typer's usage errors (missing option, bad value)
+        message = exc.format_message()
+        if message:  # empty when a bare group printed its help
+            typer.echo(f"error: {message} (see --help)", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
