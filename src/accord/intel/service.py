@@ -22,6 +22,7 @@ from accord.sharing.rules import can_publish, can_revoke, exists_for, latest_for
 from accord.sharing.tlp import Tlp
 
 _CURSOR_VERSION = b"1:"
+MAX_PK = 2**63 - 1  # BIGINT: a larger cursor was never issued
 
 
 def encode_cursor(pk: int) -> str:
@@ -34,7 +35,7 @@ def decode_cursor(cursor: str) -> int:
         if not raw.startswith(_CURSOR_VERSION):
             raise ValueError
         value = int(raw[len(_CURSOR_VERSION) :])
-        if value < 0:
+        if not 0 <= value <= MAX_PK:
             raise ValueError
     except ValueError:
         raise Invalid("cursor is not one this server issued") from None
