@@ -22,6 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _sqlite_setup(engine)
         return engine
+    # The writer lock (session.py) needs each statement after it to see the previous
+    # writer's commit: READ COMMITTED, whatever the server's default isolation is.
+    kwargs.setdefault("isolation_level", "READ COMMITTED")
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
