@@ -5,12 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from accord.api.errors import ApiError
-from accord.identity.service import (
-    needs_touch,
-    principal_for_user,
-    touch_api_key,
-    user_for_api_key,
-)
+from accord.identity.service import needs_touch, principal_for_api_key, touch_api_key
 from accord.sharing.principal import Principal
 
 
@@ -25,11 +20,10 @@ def bearer_secret(request: Request) -> str | None:
 def principal_from_key(request: Request, secret: str) -> Principal | None:
     state = request.app.state
     with state.db.read() as session:
-        found = user_for_api_key(session, secret)
+        found = principal_for_api_key(session, secret, state.local_node_id)
         if found is None:
             return None
-        user, key = found
-        principal = principal_for_user(session, user, state.local_node_id)
+        principal, key = found
         touch = needs_touch(key)
     if touch:
         with state.db.write() as session:

@@ -13,9 +13,11 @@ import typer
 from accord.audit.service import verify
 from accord.cli.admin import apikey_app, group_app, org_app, user_app
 from accord.cli.common import database, fail, handle_errors, out, principal_of, say, settings
+from accord.cli.federation import agreement_app, node_app
 from accord.cli.taxii import collection_app
 from accord.db.migrate import upgrade
 from accord.errors import Invalid
+from accord.federation.service import ensure_node_key
 from accord.intel.export import write_bundle
 from accord.intel.ingest import (
     BundleError,
@@ -42,6 +44,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(group_app, name="group")
 app.add_typer(collection_app, name="collection")
+app.add_typer(node_app, name="node")
+app.add_typer(agreement_app, name="agreement")
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
@@ -54,7 +58,8 @@ def initialize() -> None:
     with database() as db:
         upgrade(db.engine)
         with db.write() as session:
-            ensure_local_node(session, s.node_name)
+            node = ensure_local_node(session, s.node_name)
+            ensure_node_key(session, node)
             ensure_default_collection(session)
 
 

@@ -3,6 +3,7 @@
 from accord.audit import models as audit_models
 from accord.db import models as db_models
 from accord.db.base import Base
+from accord.federation import models as federation_models
 from accord.identity import models as identity_models
 from accord.intel import models as intel_models
 from accord.organizations import models as organization_models
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "audit_models",
     "db_models",
+    "federation_models",
     "identity_models",
     "intel_models",
     "organization_models",

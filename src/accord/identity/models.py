@@ -48,7 +48,9 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    # A key belongs to a user, or to a peer node that reads and writes as a node principal.
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    node_id: Mapped[str | None] = mapped_column(ForeignKey("nodes.id"), index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     # The first characters of the key, shown in listings so a key can be recognized.
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -58,4 +60,4 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(lazy="joined")

@@ -22,8 +22,8 @@ from accord.identity.passwords import (
     hash_password,
     verify_password,
 )
-from accord.organizations.models import Organization
-from accord.sharing.models import sharing_group_orgs
+from accord.organizations.models import Node, Organization
+from accord.sharing.models import sharing_group_nodes, sharing_group_orgs
 from accord.sharing.principal import Principal, PrincipalKind
 from accord.sharing.rules import can_assign_role, can_manage_users_of
 
@@ -214,14 +214,53 @@ def revoke_api_key(session: Session, principal: Principal, key_id: str) -> ApiKe
     return key
 
 
-def user_for_api_key(session: Session, secret: str) -> tuple[User, ApiKey] | None:
-    """The active user an unrevoked key belongs to, or None."""
+def _live_key(session: Session, secret: str) -> ApiKey | None:
     if not secret.startswith("acc_") or len(secret) > 200:
         return None
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == api_key_hash(secret))).first()
-    if key is None or key.revoked_at is not None or not key.user.is_active:
+    if key is None or key.revoked_at is not None:
+        return None
+    return key
+
+
+def user_for_api_key(session: Session, secret: str) -> tuple[User, ApiKey] | None:
+    """The active user an unrevoked user key belongs to, or None."""
+    key = _live_key(session, secret)
+    if key is None or key.user is None or not key.user.is_active:
         return None
     return key.user, key
+
+
+def principal_for_node(session: Session, node: Node, local_node_id: str) -> Principal:
+    """A peer node reads and writes as itself, never as a user of some organization."""
+    groups = session.scalars(
+        select(sharing_group_nodes.c.group_id).where(sharing_group_nodes.c.node_id == node.id)
+    )
+    return Principal(
+        kind=PrincipalKind.NODE,
+        id=node.id,
+        label=node.name,
+        local_node_id=local_node_id,
+        node_id=node.id,
+        group_ids=frozenset(groups),
+    )
+
+
+def principal_for_api_key(
+    session: Session, secret: str, local_node_id: str
+) -> tuple[Principal, ApiKey] | None:
+    """Who an API key speaks for: an active user, or a peer node; None if neither."""
+    key = _live_key(session, secret)
+    if key is None:
+        return None
+    if key.user is not None:
+        if not key.user.is_active:
+            return None
+        return principal_for_user(session, key.user, local_node_id), key
+    node = session.get(Node, key.node_id) if key.node_id else None
+    if node is None or node.is_local:
+        return None
+    return principal_for_node(session, node, local_node_id), key
 
 
 def touch_api_key(session: Session, key_id: str) -> None:

@@ -1,0 +1,1 @@
+"""Federation between nodes: identity keys, signed provenance, agreements, sync."""

@@ -1,0 +1,84 @@
+"""Federation state: this node's key, peers' credentials, agreements, sync progress."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.db.base import Base, UtcDateTime, new_uuid, utcnow
+
+
+class Direction(enum.StrEnum):
+    SEND = "send"
+    RECEIVE = "receive"
+    BOTH = "both"
+
+
+class NodeSecret(Base):
+    """The local node's Ed25519 private key (raw, base64url)."""
+
+    __tablename__ = "node_secrets"
+
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    private_key: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Peer(Base):
+    """How this node reaches a peer: its TAXII base URL and the key it gave us."""
+
+    __tablename__ = "peers"
+
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    api_key: Mapped[str] = mapped_column(Text, nullable=False)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class Agreement(Base):
+    """The legal framework as data: what may cross to or from one peer node, and when."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), nullable=False, index=True)
+    max_tlp: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    types: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    labels: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    direction: Mapped[str] = mapped_column(String(8), nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date] = mapped_column(Date, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class SyncState(Base):
+    """Per peer: the pull cursor and what the last runs did."""
+
+    __tablename__ = "sync_state"
+
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    # The peer's X-TAXII-Date-Added-Last of the last page stored: pull resumes after it.
+    cursor: Mapped[str | None] = mapped_column(String(40))
+    last_attempt: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_success: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    received: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    sent: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refused: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncRefusal(Base):
+    """An object that did not cross, and why: never silently dropped."""
+
+    __tablename__ = "sync_refusals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    direction: Mapped[str] = mapped_column(String(8), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    version: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
