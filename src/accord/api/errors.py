@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from accord.api.responses import Json
 from accord.errors import AccordError, Conflict, Forbidden, Invalid, NotFound
+from accord.taxii.media import taxii_error
 
 log = logging.getLogger("accord.api")
 
@@ -52,6 +54,13 @@ def error_response(status: int, code: str, detail: Any, **extra: Any) -> Json:
     return Json({"error": code, "detail": detail, **extra}, status, headers=headers)
 
 
+def error_for_path(path: str, status: int, code: str, detail: Any) -> Response:
+    """TAXII clients get the TAXII error resource, everyone else Accord's JSON error."""
+    if path == "/taxii2" or path.startswith("/taxii2/"):
+        return taxii_error(status, code.replace("_", " ").capitalize(), str(detail))
+    return error_response(status, code, detail)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> Json:
@@ -62,8 +71,9 @@ def install(app: FastAPI) -> None:
         return error_response(STATUS_BY_ERROR.get(type(exc), 400), exc.code, exc.detail)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Json:
-        return error_response(exc.status_code, _CODES.get(exc.status_code, "error"), exc.detail)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _CODES.get(exc.status_code, "error")
+        return error_for_path(request.url.path, exc.status_code, code, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> Json:
@@ -74,6 +84,7 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid_request", problems)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> Json:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "an unexpected error occurred; it was logged")
+        detail = "an unexpected error occurred; it was logged"
+        return error_for_path(request.url.path, 500, "internal_error", detail)
