@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 
+from accord.api.errors import ApiError
 from accord.identity.api import router as identity_router
 from accord.intel.api import reports as reports_router
 from accord.intel.api import router as objects_router
@@ -11,8 +12,16 @@ from accord.organizations.api import router as organizations_router
 from accord.sharing.api import router as sharing_router
 
 
+def refuse_nul(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL: refuse it in the path and query before any query runs."""
+    if "\x00" in request.scope["path"] or any(
+        "\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()
+    ):
+        raise ApiError(422, "the URL must not contain NUL characters", "invalid_request")
+
+
 def v1_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_nul)])
     for sub in (
         objects_router,
         reports_router,

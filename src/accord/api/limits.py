@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.api.errors import error_response
@@ -26,27 +28,35 @@ class BodyLimitMiddleware:
             return
         seen = 0
         started = False
+        exceeded = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
+            if exceeded and not started:
+                # The app caught BodyTooLarge (FastAPI turns it into a 400 while parsing a
+                # body model): answer 413 in place of what it says.
+                replaced = True
+                await self._refuse(scope, receive, send)
             if message["type"] == "http.response.start":
                 started = True
-            await send(message)
+            if not replaced:
+                await send(message)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
+        if exceeded and not started:
+            await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(

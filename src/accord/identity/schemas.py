@@ -6,14 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.api.fields import Text
 from accord.identity.models import ApiKey, Role, User
 
 
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=320)
-    org_id: str | None = Field(None, description="defaults to the caller's organization")
+    email: Text = Field(min_length=3, max_length=320)
+    org_id: Text | None = Field(None, description="defaults to the caller's organization")
     role: Role
 
 
@@ -53,8 +54,8 @@ class NewUserOut(UserOut):
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("", max_length=200)
-    user_id: str | None = Field(None, description="defaults to the caller")
+    name: Text = Field("", max_length=200)
+    user_id: Text | None = Field(None, description="defaults to the caller")
 
 
 class ApiKeyOut(BaseModel):

@@ -25,7 +25,7 @@ from accord.identity.passwords import (
 from accord.organizations.models import Node, Organization
 from accord.sharing.models import sharing_group_nodes, sharing_group_orgs
 from accord.sharing.principal import Principal, PrincipalKind
-from accord.sharing.rules import can_assign_role, can_manage_users_of
+from accord.sharing.rules import can_assign_role, can_manage_user, can_manage_users_of
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # last_used_at is written at most this often per key, to keep reads read-only.
@@ -124,10 +124,10 @@ def update_user(
     user = get_user(session, principal, user_id)
     if not can_manage_users_of(principal, user.org_id):
         raise Forbidden("you may not change users of this organization")
+    if not can_manage_user(principal, user.org_id, user.role):
+        raise Forbidden("only a node admin may change a node admin")
     if role is not None:
-        if not can_assign_role(principal, role) or (
-            user.role is Role.ADMIN and principal.role is not Role.ADMIN
-        ):
+        if not can_assign_role(principal, role):
             raise Forbidden("only a node admin may grant or take the admin role")
         user.role = role
     if is_active is not None:
@@ -188,7 +188,7 @@ def create_api_key(session: Session, actor: str, user: User, name: str = "") -> 
 def issue_api_key(session: Session, principal: Principal, user_id: str, name: str) -> NewApiKey:
     """A user makes keys for themself; org-admins and admins for the users they manage."""
     user = get_user(session, principal, user_id)
-    if user.id != principal.id and not can_manage_users_of(principal, user.org_id):
+    if user.id != principal.id and not can_manage_user(principal, user.org_id, user.role):
         raise Forbidden("you may not create keys for this user")
     return create_api_key(session, principal.actor, user, name)
 
@@ -208,6 +208,13 @@ def revoke_api_key(session: Session, principal: Principal, key_id: str) -> ApiKe
     key = next((k for k in api_keys_visible_to(session, principal) if k.id == key_id), None)
     if key is None:
         raise NotFound(f"no API key {key_id}")
+    owner = key.user
+    if (
+        owner is not None
+        and owner.id != principal.id
+        and not can_manage_user(principal, owner.org_id, owner.role)
+    ):
+        raise Forbidden("only a node admin may revoke a node admin's keys")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         append(session, principal.actor, "apikey.revoke", key.id, {"user": key.user_id})

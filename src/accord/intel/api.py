@@ -32,6 +32,9 @@ router = APIRouter(prefix="/objects", tags=["objects"])
 reports = APIRouter(prefix="/reports", tags=["objects"])
 
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
+# Each label filter is one EXISTS clause: PostgreSQL takes seconds to plan 100 of them.
+MAX_LABELS = 10
+MAX_TYPES = 50
 
 
 def write_defaults(
@@ -114,11 +117,18 @@ def _page_response(page: service.Page) -> Response:
 def list_objects(
     request: Request,
     principal: PrincipalDep,
-    type: Annotated[list[str] | None, Query(description="STIX type; repeat for several")] = None,
+    type: Annotated[
+        list[str] | None,
+        Query(max_length=MAX_TYPES, description="STIX type; repeat for several (any of them)"),
+    ] = None,
     owner: Annotated[str | None, Query(description="owner organization UUID")] = None,
-    label: Annotated[list[str] | None, Query()] = None,
+    label: Annotated[
+        list[str] | None,
+        Query(max_length=MAX_LABELS, description="repeat for several (all of them)"),
+    ] = None,
     tlp: Annotated[
-        list[str] | None, Query(description="clear, green, amber, amber+strict, red, none")
+        list[str] | None,
+        Query(max_length=len(Tlp), description="clear, green, amber, amber+strict, red, none"),
     ] = None,
     modified_since: Annotated[str | None, Query(description="RFC 3339 timestamp")] = None,
     added_since: Annotated[str | None, Query(description="RFC 3339 timestamp")] = None,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, exists, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append
@@ -17,6 +17,7 @@ from accord.errors import Forbidden, Invalid, NotFound
 from accord.intel import timestamps
 from accord.intel.ingest import IngestResult, WriteDefaults, ingest
 from accord.intel.models import ObjectLabel, StixObject
+from accord.intel.vocabulary import SCO_REQUIRED
 from accord.sharing.principal import Principal
 from accord.sharing.rules import can_publish, can_revoke, exists_for, latest_for, visible_to
 from accord.sharing.tlp import Tlp
@@ -76,10 +77,16 @@ def _filtered(principal: Principal, f: ObjectFilter) -> Select[StixObject]:
         query = query.where(o.type.in_(f.types))
     if f.owner_org:
         query = query.where(o.owner_org_id == f.owner_org)
-    for label in f.labels:
-        query = query.where(
-            exists().where(and_(ObjectLabel.object_pk == o.pk, ObjectLabel.label == label))
+    if f.labels:
+        # Every label asked for: one grouped subquery, not one EXISTS per label.
+        wanted = sorted(set(f.labels))
+        labelled = (
+            select(ObjectLabel.object_pk)
+            .where(ObjectLabel.label.in_(wanted))
+            .group_by(ObjectLabel.object_pk)
+            .having(func.count(func.distinct(ObjectLabel.label)) == len(wanted))
         )
+        query = query.where(o.pk.in_(labelled))
     if f.tlp:
         query = query.where(o.tlp.in_([int(t) for t in f.tlp]))
     if f.modified_since is not None:
@@ -180,18 +187,25 @@ def revoke(
         raise Forbidden("only an analyst or admin of the owner organization may revoke")
     if row.revoked:
         raise Invalid(f"{stix_id} is revoked already")
-    obj: dict[str, Any] = orjson.loads(row.stix)
-    if "modified" not in obj:
+    if row.modified is None or row.type in SCO_REQUIRED:
         raise Invalid(f"{row.type} objects have no versions and cannot be revoked")
+    # Once published, the revocation is published too, and built on the newest published
+    # version: a newer draft's wording must not reach others through it.
+    o = StixObject
+    published = session.scalars(
+        select(o).where(
+            o.stix_id == stix_id,
+            o.owner_org_id == row.owner_org_id,
+            o.is_latest_published.is_(True),
+        )
+    ).first()
+    obj: dict[str, Any] = orjson.loads((published or row).stix)
     now = now or utcnow()
-    previous = timestamps.parse(obj["modified"])
+    previous = timestamps.parse(orjson.loads(row.stix)["modified"])
     obj["modified"] = timestamps.format_stix(max(now, previous + timedelta(milliseconds=1)))
     obj["revoked"] = True
-    ever_published = session.scalars(
-        select(StixObject.pk).where(StixObject.stix_id == stix_id, StixObject.published.is_(True))
-    ).first()
     result = ingest(
-        session, principal, [obj], WriteDefaults(published=ever_published is not None), now=now
+        session, principal, [obj], WriteDefaults(published=published is not None), now=now
     )
     if not result.ok:
         raise Invalid(result.results[0].reason or "revocation refused")

@@ -27,13 +27,17 @@ def parse(value: object) -> datetime:
 
 def normalize(moment: datetime) -> str:
     """Fixed-width text whose order is time order: YYYY-MM-DDTHH:MM:SS.ffffffZ."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = moment.astimezone(UTC)
+    # Formatted by hand: strftime does not zero-pad years before 1000.
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+        f".{m.microsecond:06d}Z"
+    )
 
 
 def format_stix(moment: datetime) -> str:
     """Millisecond precision, as STIX producers usually write timestamps."""
-    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return text[:-3] + "Z"
+    return normalize(moment)[:-4] + "Z"
 
 
 def display(normalized: str) -> str:

@@ -32,6 +32,10 @@ _ID_RE = re.compile(
 )
 _TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 _MAX_REFS = 100_000
+# object_labels.label is VARCHAR(250); PostgreSQL text cannot hold NUL.
+MAX_LABEL_LENGTH = 250
+# orjson serializes at most 254 levels; STIX objects need far fewer.
+MAX_DEPTH = 64
 _MILLIS = re.compile(r"\.\d{3,}Z$")
 
 
@@ -65,7 +69,13 @@ def is_identifier(value: object, of_type: str | None = None) -> bool:
 @lru_cache(maxsize=65536)
 def pattern_errors(pattern: str) -> tuple[str, ...]:
     """stix2-patterns' verdict on a STIX 2.1 pattern (cached: patterns repeat)."""
-    return tuple(run_validator(pattern, stix_version="2.1"))
+    try:
+        return tuple(run_validator(pattern, stix_version="2.1"))
+    except RecursionError:
+        # The ANTLR parser recurses per nesting level and per AND/OR term.
+        return ("the pattern is nested too deeply or has too many terms to parse",)
+    except Exception as exc:  # a crash of the third-party parser is a refusal, not a 500
+        return (f"the pattern could not be parsed ({type(exc).__name__})",)
 
 
 def _require(obj: dict[str, Any], names: tuple[str | tuple[str, ...], ...]) -> None:
@@ -90,6 +100,21 @@ def _timestamp(
     if moment > latest:
         raise Refusal(f"{name} {obj[name]} is in the future")
     return moment
+
+
+def _too_deep(obj: dict[str, Any]) -> bool:
+    """Is the object nested deeper than MAX_DEPTH (counted level by level, no recursion)?"""
+    level: list[Any] = [obj]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _string_list(obj: dict[str, Any], name: str, *, non_empty: bool = False) -> list[str]:
@@ -159,6 +184,8 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
     if not isinstance(raw, dict):
         raise Refusal("each object must be a JSON object")
     obj: dict[str, Any] = raw
+    if _too_deep(obj):
+        raise Refusal(f"the object is nested more than {MAX_DEPTH} levels deep")
     obj_type = obj.get("type")
     if not isinstance(obj_type, str) or not _TYPE_RE.match(obj_type):
         raise Refusal("type must be a lower-case STIX type name")
@@ -202,6 +229,9 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
     _require(obj, required)
 
     labels = _string_list(obj, "labels")
+    for label in labels:
+        if len(label) > MAX_LABEL_LENGTH or "\x00" in label:
+            raise Refusal(f"each label must be at most {MAX_LABEL_LENGTH} characters, without NUL")
     marking_refs = _string_list(obj, "object_marking_refs")
     for ref in marking_refs:
         if not is_identifier(ref, "marking-definition"):
@@ -276,7 +306,7 @@ def _check_type_specific(obj: dict[str, Any], obj_type: str, latest: datetime) -
         if obj["is_family"] and "name" not in obj:
             raise Refusal("a malware family needs a name")
     elif obj_type == "opinion":
-        if obj["opinion"] not in OPINION_VALUES:
+        if not isinstance(obj["opinion"], str) or obj["opinion"] not in OPINION_VALUES:
             raise Refusal(f"opinion must be one of {', '.join(sorted(OPINION_VALUES))}")
     elif obj_type == "observed-data":
         if "objects" not in obj and "object_refs" not in obj:

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.api.fields import Text
 from accord.organizations.models import Organization, OrgKind
 
 
 class OrganizationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
+    name: Text = Field(min_length=1, max_length=200)
+    country: Text = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
     kind: OrgKind
 
 

@@ -158,6 +158,13 @@ def can_manage_users_of(principal: Principal, org_id: str) -> bool:
     )
 
 
+def can_manage_user(principal: Principal, org_id: str, role: Role) -> bool:
+    """Manage one user (keys, role, disable): an org-admin never manages a node admin."""
+    if not can_manage_users_of(principal, org_id):
+        return False
+    return principal.role is Role.ADMIN or role is not Role.ADMIN
+
+
 def can_assign_role(principal: Principal, role: Role) -> bool:
     """Only a node admin makes node admins."""
     return role is not Role.ADMIN or principal.role is Role.ADMIN

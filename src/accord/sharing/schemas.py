@@ -6,21 +6,22 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.api.fields import Text
 from accord.sharing.models import SharingGroup
 
 
 class GroupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    members: list[str] = Field(default_factory=list, description="organization UUIDs or names")
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text = ""
+    members: list[Text] = Field(default_factory=list, description="organization UUIDs or names")
 
 
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    org: str = Field(description="organization UUID or name")
+    org: Text = Field(description="organization UUID or name")
 
 
 class GroupOut(BaseModel):
