@@ -9,13 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
-
-from stix2patterns.validator import run_validator
 
 from accord.intel import timestamps
 from accord.intel.extension import EXTENSION_ID
+from accord.intel.patterns import pattern_error
 from accord.intel.vocabulary import (
     OPINION_VALUES,
     SCO_REQUIRED,
@@ -64,18 +62,6 @@ def is_identifier(value: object, of_type: str | None = None) -> bool:
         return False
     m = _ID_RE.match(value)
     return m is not None and (of_type is None or m.group(1) == of_type)
-
-
-@lru_cache(maxsize=65536)
-def pattern_errors(pattern: str) -> tuple[str, ...]:
-    """stix2-patterns' verdict on a STIX 2.1 pattern (cached: patterns repeat)."""
-    try:
-        return tuple(run_validator(pattern, stix_version="2.1"))
-    except RecursionError:
-        # The ANTLR parser recurses per nesting level and per AND/OR term.
-        return ("the pattern is nested too deeply or has too many terms to parse",)
-    except Exception as exc:  # a crash of the third-party parser is a refusal, not a 500
-        return (f"the pattern could not be parsed ({type(exc).__name__})",)
 
 
 def _require(obj: dict[str, Any], names: tuple[str | tuple[str, ...], ...]) -> None:
@@ -295,9 +281,9 @@ def _check_type_specific(obj: dict[str, Any], obj_type: str, latest: datetime) -
         if not isinstance(pattern, str) or not pattern.strip():
             raise Refusal("pattern must be a non-empty string")
         if obj["pattern_type"] == "stix":
-            errors = pattern_errors(pattern)
-            if errors:
-                raise Refusal(f"pattern is not valid STIX 2.1: {errors[0]}")
+            error = pattern_error(pattern)
+            if error:
+                raise Refusal(f"pattern is not valid STIX 2.1: {error}")
     elif obj_type == "report":
         _timestamp(obj, "published", datetime.max.replace(tzinfo=latest.tzinfo))
     elif obj_type == "malware":
