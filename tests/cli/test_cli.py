@@ -592,3 +592,30 @@ def test_audit_verify_names_a_missing_entry(ready: Cli) -> None:
     assert ready.run("audit", "verify").error == (
         f"error: audit log broken at entry {seq}: entry {seq} is missing"
     )
+
+
+def test_a_misp_event_imports_and_exports_as_valid_stix(ready: Cli) -> None:
+    from pymisp import MISPEvent
+
+    event = MISPEvent()
+    event.info = "Drone relay seen near the border post"
+    event.distribution = 1
+    event.add_tag("tlp:green")
+    event.add_attribute("ip-dst", "198.51.100.44", to_ids=True)
+    event.add_attribute("domain", "relay.example", to_ids=True, distribution=0)
+    path = ready.file("event.json", json.loads(event.to_json()))
+    run = ready.run("import", path, "--as", ANN)
+    assert run.code == 0, run
+    exported = _bundle_of(ready.run("export", "--as", ANN))
+    reports = [o for o in exported["objects"] if o["type"] == "report"]
+    assert [r["name"] for r in reports] == [event.info]
+    assert len(reports[0]["object_refs"]) == 2
+    for obj in exported["objects"]:
+        result = validate_instance(obj, OPTIONS)
+        assert result.is_valid, [str(e) for e in result.errors]
+    # The domain had MISP distribution 0 (organization only): another org never gets it.
+    ready.add_org("Eastern Staff")
+    ready.add_user(BOB, "Eastern Staff")
+    other = _bundle_of(ready.run("export", "--as", BOB))
+    assert {o.get("name") for o in other["objects"]} >= {event.info, "ip-dst: 198.51.100.44"}
+    assert "domain: relay.example" not in {o.get("name") for o in other["objects"]}

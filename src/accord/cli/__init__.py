@@ -27,6 +27,7 @@ from accord.intel.ingest import (
     ingest,
     objects_of,
 )
+from accord.intel.misp import event_to_stix, misp_events
 from accord.intel.service import ObjectFilter
 from accord.organizations.service import ensure_local_node
 from accord.sharing.distribution import Distribution
@@ -109,7 +110,10 @@ def demo(
 @app.command("import")
 @handle_errors
 def import_(
-    file: Annotated[Path, typer.Argument(help="a STIX 2.1 bundle (JSON); '-' for standard input")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="a STIX 2.1 bundle or a MISP event (JSON); '-' for standard input"),
+    ],
     as_user: Annotated[str, typer.Option("--as", help="e-mail of the user who imports")],
     distribution: Annotated[
         Distribution, typer.Option(help="for objects without Accord's extension")
@@ -117,16 +121,28 @@ def import_(
     sharing_group: Annotated[str | None, typer.Option(help="with --distribution group")] = None,
     draft: Annotated[bool, typer.Option("--draft", help="import as drafts")] = False,
 ) -> None:
-    """Import a STIX 2.1 bundle through the one ingest path (all or nothing)."""
+    """Import a STIX 2.1 bundle, or MISP events, through the one ingest path (all or nothing).
+
+    MISP events keep their own distribution (0-5) and TLP tags; --sharing-group then names
+    the group of events whose sharing group has no UUID in the file.
+    """
     data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     try:
-        objects = objects_of(orjson.loads(data))
+        payload = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise fail(f"{file} is not valid JSON: {exc}") from None
-    except BundleError as exc:
-        raise fail(f"{file}: {exc}") from None
-    if (distribution is Distribution.GROUP) != (sharing_group is not None):
-        raise Invalid("--sharing-group goes with --distribution group, and only with it")
+    events = misp_events(payload)
+    if events:
+        objects = [
+            obj for event in events for obj in event_to_stix(event, sharing_group=sharing_group)
+        ]
+    else:
+        try:
+            objects = objects_of(payload)
+        except BundleError as exc:
+            raise fail(f"{file}: {exc}") from None
+        if (distribution is Distribution.GROUP) != (sharing_group is not None):
+            raise Invalid("--sharing-group goes with --distribution group, and only with it")
     defaults = WriteDefaults(distribution, sharing_group, published=not draft)
     s = settings()
     with database() as db:

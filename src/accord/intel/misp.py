@@ -32,6 +32,16 @@ def is_misp_event(payload: Any) -> bool:
     return isinstance(event, dict) and "info" in event and "type" not in event
 
 
+def misp_events(payload: Any) -> list[dict[str, Any]]:
+    """The MISP events in a file: one event, a list of them, or MISP's {"response": [...]}."""
+    if isinstance(payload, dict) and isinstance(payload.get("response"), list):
+        payload = payload["response"]
+    if isinstance(payload, list):
+        events = [e for e in payload if is_misp_event(e)]
+        return events if events and len(events) == len(payload) else []
+    return [payload] if is_misp_event(payload) else []
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
