@@ -28,7 +28,7 @@ from sqlalchemy import select, text
 from accord.audit.models import AuditEntry
 from accord.db import make_engine
 from accord.intel.models import StixObject
-from accord.intel.timestamps import normalize
+from accord.intel.timestamps import normalize, parse
 from tests.e2e.nodes import (
     Node,
     NodeSpec,
@@ -210,9 +210,10 @@ def _worker(
                 for result in body["results"]:
                     stix_id = result["id"]
                     if stix_id in post.shared:
-                        assert result["version"] == post.shared[stix_id], result
+                        assert parse(result["version"]) == parse(post.shared[stix_id]), result
                         assert result["status"] in ("created", "exists"), result
-                        shared.append((stix_id, result["version"], result["status"]))
+                        version = normalize(parse(result["version"]))
+                        shared.append((stix_id, version, result["status"]))
                     else:
                         assert result["status"] == post.expect[stix_id], result
     except BaseException:

@@ -55,7 +55,7 @@ class ObjectResult:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index, "id": self.id, "status": self.status.value}
         if self.version is not None:
-            out["version"] = self.version
+            out["version"] = timestamps.display(self.version)
         if self.reason is not None:
             out["reason"] = self.reason
         return out
