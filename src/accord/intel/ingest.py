@@ -330,6 +330,8 @@ def _store(
     rows: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
     audit: list[tuple[str, str, str, dict[str, Any] | None]] = []
+    actor = principal.actor
+    step = timedelta(microseconds=1)
     for item in items:
         pk += 1
         obj = dict(item.obj)
@@ -337,7 +339,9 @@ def _store(
             obj.setdefault("created_by_ref", owner_identity)
         extensions = dict(obj.get("extensions") or {})
         assert item.distribution is not None
-        extensions[EXTENSION_ID] = sharing_extension(item.distribution.value, item.sharing_group)
+        dist = item.distribution.value
+        tlp = int(item.tlp)
+        extensions[EXTENSION_ID] = sharing_extension(dist, item.sharing_group)
         obj["extensions"] = extensions
         modified = item.modified or timestamps.normalize(added)
         rows.append(
@@ -351,9 +355,9 @@ def _store(
                 "date_added": added,
                 "owner_org_id": principal.org_id,
                 "origin_node_id": principal.local_node_id,
-                "distribution": item.distribution.value,
+                "distribution": dist,
                 "sharing_group_id": item.sharing_group,
-                "tlp": int(item.tlp),
+                "tlp": tlp,
                 "published": published,
                 "revoked": bool(obj.get("revoked", False)),
                 "is_latest": True,
@@ -364,17 +368,13 @@ def _store(
         labels.extend({"object_pk": pk, "label": label} for label in dict.fromkeys(item.labels))
         audit.append(
             (
-                principal.actor,
+                actor,
                 "object.revoke" if obj.get("revoked") else "object.write",
                 f"{item.id}@{modified}",
-                {
-                    "published": published,
-                    "distribution": item.distribution.value,
-                    "tlp": int(item.tlp),
-                },
+                {"published": published, "distribution": dist, "tlp": tlp},
             )
         )
-        added += timedelta(microseconds=1)
+        added += step
 
     first_pk = rows[0]["pk"]
     ids = [item.id for item in items if item.id in versioned]  # older versions to demote

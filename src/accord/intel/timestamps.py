@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
 
@@ -12,6 +13,12 @@ def parse(value: object) -> datetime:
     """Parse a STIX timestamp; raises ValueError with a readable message."""
     if not isinstance(value, str):
         raise ValueError("must be a timestamp string")
+    return _parse(value)
+
+
+@lru_cache(maxsize=16384)
+def _parse(value: str) -> datetime:
+    # Cached: a bundle's objects mostly share a handful of timestamps.
     m = _TS.match(value)
     if m is None:
         raise ValueError(f"{value!r} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)")
@@ -25,6 +32,7 @@ def parse(value: object) -> datetime:
         raise ValueError(f"{value!r} is not a valid date and time") from None
 
 
+@lru_cache(maxsize=16384)
 def normalize(moment: datetime) -> str:
     """Fixed-width text whose order is time order: YYYY-MM-DDTHH:MM:SS.ffffffZ."""
     m = moment.astimezone(UTC)
