@@ -21,7 +21,6 @@ from accord.errors import AccordError, Invalid
 from accord.intel import timestamps
 from accord.intel.api import write_defaults
 from accord.intel.ingest import BundleError, objects_of
-from accord.intel.models import StixObject
 from accord.intel.validation import is_identifier
 from accord.sharing.distribution import Distribution
 from accord.sharing.principal import Principal
@@ -80,7 +79,7 @@ def _check_object_id(object_id: str) -> None:
         raise ApiError(404, f"no object {object_id}")
 
 
-def _added_headers(rows: list[StixObject]) -> dict[str, str]:
+def _added_headers(rows: list[service.Served]) -> dict[str, str]:
     if not rows:
         return {}
     return {

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 import orjson
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, true
@@ -214,9 +214,19 @@ def _condition(principal: Principal, collection: Collection, match: Match) -> Co
 
 @dataclass
 class Page:
-    rows: list[StixObject]
+    rows: list[Served]
     more: bool
     next: str | None
+
+
+class Served(Protocol):
+    """The columns a TAXII listing reads (plain rows: no ORM entities on the hot path)."""
+
+    pk: int
+    stix_id: str
+    modified: str
+    date_added: datetime
+    stix: str
 
 
 def query(
@@ -229,10 +239,13 @@ def query(
 ) -> Page:
     """A page in date_added order; `after` is the previous page's `next`."""
     o = StixObject
-    statement = select(o).where(_condition(principal, collection, match))
+    statement = select(o.pk, o.stix_id, o.modified, o.date_added, o.stix).where(
+        _condition(principal, collection, match)
+    )
     if after:
         statement = statement.where(o.pk > decode_cursor(after))
-    rows = list(session.scalars(statement.order_by(o.pk).limit(limit + 1)))
+    found = session.execute(statement.order_by(o.pk).limit(limit + 1)).all()
+    rows = cast(list[Served], found)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, more, encode_cursor(rows[-1].pk) if more else None)
