@@ -1,4 +1,4 @@
-"""Accord's benchmark: objects/s through POST /api/v1/objects vs the raw insert ceiling.
+"""Accord's benchmark: REST and TAXII objects/s, bulk import, the raw insert ceiling, medallion.
 
 Run `python -m bench --help`; bench/README.md says what each figure means.
 """

@@ -184,3 +184,8 @@ def bundles(objects: Sequence[dict[str, Any]], chunk: int, *, seed: int = 1) -> 
         bundle_id = f"bundle--{uuid.uuid5(NAMESPACE, f'{seed}:bundle:{number}')}"
         out.append(orjson.dumps({"type": "bundle", "id": bundle_id, "objects": list(part)}))
     return out
+
+
+def envelopes(objects: Sequence[dict[str, Any]], chunk: int) -> list[bytes]:
+    """TAXII 2.1 POST bodies (envelopes: `{"objects": [...]}`), serialized ahead of time."""
+    return [orjson.dumps({"objects": list(part)}) for part in chunks(objects, chunk)]

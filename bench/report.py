@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import sqlite3
@@ -16,8 +17,17 @@ import orjson
 POST = "POST /api/v1/objects"
 FIRST_PAGE = "GET first page (1000)"
 PAGED_READ = "GET all pages (1000)"
+TAXII_POST = "TAXII POST objects"
+TAXII_FIRST_PAGE = "TAXII first page (1000)"
+TAXII_PAGED_READ = "TAXII all pages (1000)"
+IMPORT = "accord import (bulk)"
 CEILING_EXECUTEMANY = "ceiling: executemany"
 CEILING_COPY = "ceiling: COPY"
+MEDALLION = "medallion (memory)"  # the backend column of medallion's rows
+TAXII_OPERATIONS = (TAXII_POST, TAXII_FIRST_PAGE, TAXII_PAGED_READ)
+# The ceiling that inserts the way Accord's bulk path does (db/bulk.py), per backend.
+IMPORT_CEILING = {"sqlite": CEILING_EXECUTEMANY, "postgresql": CEILING_COPY}
+ABOVE_CAP = "not run (above cap)"
 
 
 @dataclass
@@ -27,8 +37,16 @@ class Figure:
     operation: str
     unit: str  # "objects/s" or "ms"
     runs: list[float] = field(default_factory=list)
-    # For a ceiling: Accord's POST median divided by this ceiling's median.
+    # On a ceiling: Accord's POST median over this one's; on the import row: the import's
+    # median over its backend's IMPORT_CEILING.
     accord_over_ceiling: float | None = None
+    # On an Accord TAXII row: its median over medallion's for the same operation and size.
+    accord_over_medallion: float | None = None
+    note: str | None = None  # why a figure has no runs
+
+    @property
+    def ran(self) -> bool:
+        return bool(self.runs)
 
     @property
     def median(self) -> float:
@@ -41,23 +59,57 @@ class Figure:
             "operation": self.operation,
             "unit": self.unit,
             "runs": self.runs,
-            "median": self.median,
-            "min": min(self.runs),
-            "max": max(self.runs),
+            "median": self.median if self.ran else None,
+            "min": min(self.runs) if self.ran else None,
+            "max": max(self.runs) if self.ran else None,
             "accord_over_ceiling": self.accord_over_ceiling,
+            "accord_over_medallion": self.accord_over_medallion,
+            "note": self.note,
         }
 
 
+def _ratio(accord: Figure | None, other: Figure | None) -> float | None:
+    if accord is None or other is None or not accord.ran or not other.ran:
+        return None
+    return accord.median / other.median
+
+
 def add_ratios(figures: list[Figure]) -> None:
-    """Set accord_over_ceiling on every ceiling figure from the POST figure beside it."""
-    posts = {(f.size, f.backend): f for f in figures if f.operation == POST}
+    """Fill in accord_over_ceiling and accord_over_medallion where both figures ran."""
+    by_key = {(f.size, f.backend, f.operation): f for f in figures}
     for f in figures:
-        post = posts.get((f.size, f.backend))
-        if f.operation.startswith("ceiling") and post is not None:
-            f.accord_over_ceiling = post.median / f.median
+        if f.operation.startswith("ceiling"):
+            f.accord_over_ceiling = _ratio(by_key.get((f.size, f.backend, POST)), f)
+        elif f.operation == IMPORT:
+            ceiling = by_key.get((f.size, f.backend, IMPORT_CEILING.get(f.backend, "")))
+            f.accord_over_ceiling = _ratio(f, ceiling)
+        elif f.operation in TAXII_OPERATIONS and f.backend != MEDALLION:
+            f.accord_over_medallion = _ratio(f, by_key.get((f.size, MEDALLION, f.operation)))
 
 
-def machine(postgres_version: str | None) -> dict[str, Any]:
+def first_page_scaling(figures: list[Figure]) -> list[dict[str, Any]]:
+    """Per Accord backend: TAXII first-page latency at the largest size over the smallest.
+
+    The target is at most 1.5 between 10,000 and 1,000,000 objects.
+    """
+    out = []
+    pages = [f for f in figures if f.operation == TAXII_FIRST_PAGE and f.ran]
+    for backend in dict.fromkeys(f.backend for f in pages if f.backend != MEDALLION):
+        mine = sorted((f for f in pages if f.backend == backend), key=lambda f: f.size)
+        if len(mine) > 1:
+            small, large = mine[0], mine[-1]
+            out.append(
+                {
+                    "backend": backend,
+                    "from_size": small.size,
+                    "to_size": large.size,
+                    "ratio": large.median / small.median,
+                }
+            )
+    return out
+
+
+def machine(postgres_version: str | None, medallion_version: str | None) -> dict[str, Any]:
     """What the figures depend on; no host names or paths."""
     return {
         "cpu_count": os.cpu_count(),
@@ -66,6 +118,7 @@ def machine(postgres_version: str | None) -> dict[str, Any]:
         "python_implementation": platform.python_implementation(),
         "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres_version,
+        "medallion": medallion_version,
     }
 
 
@@ -73,16 +126,46 @@ def _number(value: float, unit: str) -> str:
     return f"{value:,.1f}" if unit == "ms" else f"{value:,.0f}"
 
 
-def table(figures: list[Figure]) -> str:
-    header = ("size", "backend", "operation", "median (min-max)", "unit", "Accord/ceiling")
-    rows = [header]
-    for f in figures:
+def _ratio_text(ratio: float | None) -> str:
+    if ratio is None:
+        return ""
+    if ratio >= 100:
+        return f"{ratio:,.0f}"
+    if ratio >= 0.1 or ratio <= 0:
+        return f"{ratio:.2f}"
+    return f"{ratio:.{1 - math.floor(math.log10(ratio))}f}"  # two significant digits
+
+
+def _cells(f: Figure) -> tuple[str, ...]:
+    if f.ran:
         spread = f"{_number(f.median, f.unit)} ({_number(min(f.runs), f.unit)}-"
         spread += f"{_number(max(f.runs), f.unit)})"
-        ratio = "" if f.accord_over_ceiling is None else f"{f.accord_over_ceiling:.2f}"
-        rows.append((f"{f.size:,}", f.backend, f.operation, spread, f.unit, ratio))
+    else:
+        spread = f.note or "not run"
+    return (
+        f"{f.size:,}",
+        f.backend,
+        f.operation,
+        spread,
+        f.unit,
+        _ratio_text(f.accord_over_ceiling),
+        _ratio_text(f.accord_over_medallion),
+    )
+
+
+def table(figures: list[Figure]) -> str:
+    header = (
+        "size",
+        "backend",
+        "operation",
+        "median (min-max)",
+        "unit",
+        "Accord/ceiling",
+        "Accord/medallion",
+    )
+    rows = [header, *(_cells(f) for f in figures)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    right = {0, 3, 5}  # numbers line up on the right
+    right = {0, 3, 5, 6}  # numbers line up on the right
     lines = []
     for number, row in enumerate(rows):
         cells = [
@@ -92,18 +175,30 @@ def table(figures: list[Figure]) -> str:
         lines.append("  ".join(cells).rstrip())
         if number == 0:
             lines.append("  ".join("-" * w for w in widths))
+    for scaling in first_page_scaling(figures):
+        lines.append(
+            f"TAXII first page on {scaling['backend']}: {scaling['ratio']:.2f}x from "
+            f"{scaling['from_size']:,} to {scaling['to_size']:,} objects (target: at most 1.5x "
+            "from 10,000 to 1,000,000)"
+        )
     return "\n".join(lines)
 
 
 def write_json(
-    path: Path, figures: list[Figure], config: dict[str, Any], postgres_version: str | None
+    path: Path,
+    figures: list[Figure],
+    config: dict[str, Any],
+    postgres_version: str | None,
+    medallion_version: str | None,
 ) -> None:
     document = {
-        "bench": "accord: POST /api/v1/objects and paged reads vs the raw insert ceiling",
+        "bench": "accord: REST and TAXII writes and paged reads, bulk import, the raw insert "
+        "ceiling, and medallion (the OASIS TAXII 2.1 reference server)",
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": config,
-        "machine": machine(postgres_version),
+        "machine": machine(postgres_version, medallion_version),
         "figures": [f.as_dict() for f in figures],
+        "taxii_first_page_scaling": first_page_scaling(figures),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")

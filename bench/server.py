@@ -55,14 +55,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Run in the child before exec: SIGTERM it when the bench exits (Linux prctl)."""
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-def _env(database_url: str) -> dict[str, str]:
+def accord_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["ACCORD_DATABASE_URL"] = database_url
     env["ACCORD_NODE_NAME"] = "bench"
@@ -73,7 +73,7 @@ def accord(database_url: str, *args: str) -> str:
     """Run one `accord` command against the database; its standard output, stripped."""
     done = subprocess.run(
         [sys.executable, "-m", "accord", *args],
-        env=_env(database_url),
+        env=accord_env(database_url),
         capture_output=True,
         text=True,
         timeout=CLI_TIMEOUT,
@@ -92,7 +92,7 @@ def provision(database_url: str) -> str:
     return accord(database_url, "apikey", "create", USER, "--name", "bench")
 
 
-def _log_tail(log: Path, lines: int = 15) -> str:
+def log_tail(log: Path, lines: int = 15) -> str:
     try:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -104,11 +104,11 @@ def start(database_url: str, key: str, log: Path) -> Node:
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "accord", "serve", "--host", HOST, "--port", str(port)],
-            env=_env(database_url),
+            env=accord_env(database_url),
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509  (single-threaded bench; it only calls prctl)
+            preexec_fn=die_with_parent,  # noqa: PLW1509  (single-threaded bench; it only calls prctl)
         )
     node = Node(f"http://{HOST}:{port}", key, process, log)
     try:
@@ -124,7 +124,7 @@ def _wait_ready(node: Node) -> None:
     with httpx.Client(base_url=node.url, headers=node.headers, timeout=5) as http:
         while time.monotonic() < deadline:
             if node.process.poll() is not None:
-                raise BenchError(f"accord serve exited early:\n{_log_tail(node.log)}")
+                raise BenchError(f"accord serve exited early:\n{log_tail(node.log)}")
             try:
                 if http.get("/api/v1/me").status_code == 200:
                     return
@@ -134,14 +134,19 @@ def _wait_ready(node: Node) -> None:
     raise BenchError(f"accord serve did not answer within {START_TIMEOUT:.0f}s")
 
 
-def stop(node: Node) -> None:
-    if node.process.poll() is None:
-        node.process.terminate()
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within STOP_TIMEOUT."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            node.process.wait(timeout=STOP_TIMEOUT)
+            process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            node.process.kill()
-            node.process.wait(timeout=STOP_TIMEOUT)
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+
+
+def stop(node: Node) -> None:
+    stop_process(node.process)
 
 
 def _pg_name() -> str:

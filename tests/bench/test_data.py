@@ -71,3 +71,11 @@ def test_ceiling_rows_are_the_rows_accord_stores(world: World) -> None:
         same_owner = text.replace(ceiling.OWNER, org.id)
         assert orjson.loads(same_owner) == orjson.loads(accord.stix)
         assert len(same_owner) == len(accord.stix)
+
+
+def test_envelopes_hold_only_objects_in_chunks() -> None:
+    objects = data.generate(250, seed=9, chunk=100)
+    bodies = [orjson.loads(body) for body in data.envelopes(objects, 100)]
+    assert [len(body["objects"]) for body in bodies] == [100, 100, 50]
+    assert all(set(body) == {"objects"} for body in bodies)
+    assert [o for body in bodies for o in body["objects"]] == objects
