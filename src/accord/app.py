@@ -12,6 +12,7 @@ from accord.db import Database, make_engine
 from accord.organizations.service import local_node
 from accord.settings import Settings
 from accord.taxii.api import router as taxii_router
+from accord.web import mount as mount_web
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -33,5 +34,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     errors.install(app)
     rest.mount(app)
     app.include_router(taxii_router)
+    mount_web(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
