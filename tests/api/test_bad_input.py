@@ -410,7 +410,7 @@ def test_bad_write_parameters_are_422(
         (OBJECTS, {"type": ["indicator"] * 51}),
         (OBJECTS, {"tlp": ["red"] * 7}),
         (f"{OBJECTS}/indicator--x%00", {}),
-        (f"{OBJECTS}/{sid('indicator')}", {"versions": "every"}),
+        (f"{OBJECTS}/indicator--0f9a1f3c-6a1b-4c1e-9d1f-2f5e0b6c7d8e", {"versions": "every"}),
     ],
 )
 def test_bad_read_parameters_are_422(
