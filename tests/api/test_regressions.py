@@ -58,3 +58,26 @@ def test_years_before_1000_keep_fixed_width() -> None:
     moment = timestamps.parse("0999-01-01T00:00:00.000Z")
     assert timestamps.normalize(moment) == "0999-01-01T00:00:00.000000Z"
     assert timestamps.format_stix(moment) == "0999-01-01T00:00:00.000Z"
+
+
+def test_publishing_a_draft_makes_it_new(world: World, client: httpx.Client) -> None:
+    alice = world.account(world.org())
+    bob = world.account(world.org())
+    first = indicator(labels=["border"])
+    assert world.ingest(alice, first, distribution=Distribution.NODE, published=False).ok
+    later = indicator()
+    assert world.ingest(alice, later, distribution=Distribution.NODE).ok
+    seen = client.get(OBJECTS, headers=bob.headers).json()
+    assert [o["id"] for o in seen["objects"]] == [later["id"]]
+    cutoff = client.get(f"{OBJECTS}/{later['id']}", headers=bob.headers).headers[
+        "X-Accord-Date-Added"
+    ]
+    published = client.post(f"{OBJECTS}/{first['id']}/publish", headers=alice.headers)
+    assert published.json() == {"published": [first["id"]]}
+    # What bob sees for the first time comes after everything he has read already.
+    since = client.get(OBJECTS, params={"added_since": cutoff}, headers=bob.headers).json()
+    assert [o["id"] for o in since["objects"]] == [first["id"]]
+    everything = client.get(OBJECTS, headers=bob.headers).json()
+    assert [o["id"] for o in everything["objects"]] == [later["id"], first["id"]]
+    labelled = client.get(OBJECTS, params={"label": "border"}, headers=bob.headers).json()
+    assert [o["id"] for o in labelled["objects"]] == [first["id"]]

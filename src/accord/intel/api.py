@@ -176,7 +176,7 @@ def get_object(
     headers = {
         "X-Accord-Published": "true" if row.published else "false",
         "X-Accord-Owner": row.owner_org_id,
-        "X-Accord-Date-Added": timestamps.format_stix(row.date_added),
+        "X-Accord-Date-Added": timestamps.format_added(row.date_added),
     }
     return Response(row.stix, media_type="application/json", headers=headers)
 

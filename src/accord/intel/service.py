@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append
@@ -170,12 +170,25 @@ def publish(session: Session, principal: Principal, stix_id: str) -> list[str]:
             )
             .values(is_latest_published=False)
         )
-        session.execute(
-            update(o).where(o.pk == target.pk).values(published=True, is_latest_published=True)
-        )
+        _move_to_end(session, target.pk, published=True, is_latest_published=True)
         append(session, principal.actor, "object.publish", f"{target.stix_id}@{target.modified}")
         done.append(target.stix_id)
     return done
+
+
+def _move_to_end(session: Session, pk: int, **values: object) -> None:
+    """Give a version the next pk and date_added: what others see for the first time is
+    new to them, so readers paging by date_added (TAXII added_after, sync) receive it.
+    Runs under the writer lock like every write, so the order stays strict."""
+    o = StixObject
+    last_pk, last_added = session.execute(select(func.max(o.pk), func.max(o.date_added))).one()
+    added = max(utcnow(), last_added + timedelta(microseconds=1))
+    labels = list(session.scalars(select(ObjectLabel.label).where(ObjectLabel.object_pk == pk)))
+    session.execute(delete(ObjectLabel).where(ObjectLabel.object_pk == pk))
+    session.execute(update(o).where(o.pk == pk).values(pk=last_pk + 1, date_added=added, **values))
+    for label in labels:
+        session.add(ObjectLabel(object_pk=last_pk + 1, label=label))
+    session.flush()
 
 
 def revoke(
