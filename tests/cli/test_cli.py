@@ -9,205 +9,40 @@ through the services in-process; what is under test goes through the command.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, delete, func, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
-from stix2validator import ValidationOptions, validate_instance
 
 from accord.audit.models import AuditEntry
-from accord.cli import app, initialize
-from accord.db import Database, make_engine
-from accord.db.metadata import Base
+from accord.cli import app
 from accord.db.migrate import alembic_config
 from accord.identity.models import ApiKey, Role
 from accord.identity.service import (
     authenticate_password,
-    create_api_key,
-    create_user,
-    find_user,
-    principal_for_user,
     user_for_api_key,
 )
-from accord.intel.extension import EXTENSION_ID
-from accord.intel.ingest import WriteDefaults, ingest
-from accord.organizations.models import Node, OrgKind
-from accord.organizations.service import create_organization, find_organization, local_node
-from accord.sharing.distribution import Distribution
+from accord.organizations.models import Node
+from accord.organizations.service import find_organization
 from accord.sharing.models import SharingGroup
 from accord.sharing.service import member_ids
-from accord.sharing.tlp import TLP2_IDS, Tlp
-from tests.factories import PASSWORD, bundle, indicator, report
-
-PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-# The installed console script when there is one (what users run), else `python -m`.
-_SCRIPT = Path(sys.executable).with_name("accord")
-ACCORD = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "accord"]
-ANN = "ann@north.example"
-OLGA = "olga@north.example"
-BOB = "bob@east.example"
-NOT_COUNTED = {"write_lock", "alembic_version"}
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def value(self) -> str:
-        """The one line a script captures; the command must have succeeded."""
-        assert self.code == 0, self
-        lines = self.stdout.splitlines()
-        assert len(lines) == 1, self
-        return lines[0]
-
-    @property
-    def error(self) -> str:
-        """The one `error:` line of a failed command, which printed nothing on stdout."""
-        assert self.code != 0, self
-        assert "Traceback" not in self.stderr, self.stderr
-        assert self.stdout == "", self
-        errors = [line for line in self.stderr.splitlines() if line.startswith("error:")]
-        assert len(errors) == 1, self.stderr
-        return errors[0]
-
-
-def _env(url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-    return {**env, "ACCORD_DATABASE_URL": url, **(extra or {})}
-
-
-@dataclass
-class Cli:
-    url: str
-    workdir: Path
-
-    def run(
-        self,
-        *args: str,
-        stdin: bytes = b"",
-        url: str | None = None,
-        env: dict[str, str] | None = None,
-    ) -> Run:
-        proc = subprocess.run(
-            [*ACCORD, *args],
-            input=stdin,
-            capture_output=True,
-            env=_env(url or self.url, env),
-            cwd=self.workdir,
-            timeout=300,
-            check=False,
-        )
-        return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
-
-    @contextmanager
-    def db(self) -> Iterator[Database]:
-        db = Database(make_engine(self.url))
-        try:
-            yield db
-        finally:
-            db.dispose()
-
-    def file(self, name: str, content: Any) -> str:
-        path = self.workdir / name
-        path.write_text(content if isinstance(content, str) else json.dumps(content))
-        return str(path)
-
-    # --- setup through the services, for what a test does not exercise itself ---------
-
-    def initialize(self) -> None:
-        """What `accord init` does, in-process (the command itself is tested below)."""
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("ACCORD_DATABASE_URL", self.url)
-            initialize()
-
-    def add_org(self, name: str) -> str:
-        with self.db() as db, db.write() as session:
-            return create_organization(session, "test", name, "NS", OrgKind.MEMBER).id
-
-    def add_user(self, email: str, org: str, role: Role = Role.ANALYST) -> None:
-        with self.db() as db, db.write() as session:
-            create_user(session, "test", email, find_organization(session, org), role, PASSWORD)
-
-    def ingest(self, email: str, objects: list[dict[str, Any]], dist: Distribution) -> None:
-        with self.db() as db, db.write() as session:
-            principal = principal_for_user(
-                session, find_user(session, email), local_node(session).id
-            )
-            assert ingest(session, principal, objects, WriteDefaults(dist)).ok
-
-    def counts(self) -> dict[str, int]:
-        """Rows per table: what "nothing was stored" is checked against."""
-        with self.db() as db, db.read() as session:
-            return {
-                t.name: session.scalar(select(func.count()).select_from(t)) or 0
-                for t in Base.metadata.sorted_tables
-                if t.name not in NOT_COUNTED
-            }
-
-    def audit_count(self) -> int:
-        with self.db() as db, db.read() as session:
-            return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-
-
-@pytest.fixture(scope="module")
-def pg_database() -> Iterator[str]:
-    """A PostgreSQL database of this module's own, dropped when the module is done."""
-    assert PG_URL is not None
-    name = f"accord_cli_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _empty_pg(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
-    """The command against a fresh, uninitialized database: SQLite, then PostgreSQL."""
-    if request.param == "sqlite":
-        return Cli(f"sqlite:///{tmp_path / 'accord.db'}", tmp_path)
-    url: str = request.getfixturevalue("pg_database")
-    _empty_pg(url)
-    return Cli(url, tmp_path)
-
-
-@pytest.fixture
-def ready(cli: Cli) -> Cli:
-    """An initialized database with Northern Staff, its analyst Ann and observer Olga."""
-    cli.initialize()
-    cli.add_org("Northern Staff")
-    cli.add_user(ANN, "Northern Staff")
-    cli.add_user(OLGA, "Northern Staff", Role.OBSERVER)
-    return cli
-
+from tests.cli.support import (
+    ACCORD,
+    ANN,
+    BACKENDS,
+    BOB,
+    OLGA,
+    PG_URL,
+    Cli,
+    _env,
+)
+from tests.factories import bundle, indicator
 
 # --- help --------------------------------------------------------------------------------
 
@@ -449,173 +284,3 @@ def test_a_bundle_with_a_refused_object_stores_nothing(ready: Cli) -> None:
     )
     assert ready.counts() == before
     assert before["objects"] == 0
-
-
-# --- import and export -------------------------------------------------------------------
-
-OPTIONS = ValidationOptions(version="2.1")
-
-
-def _bundle_of(run: Run) -> dict[str, Any]:
-    assert run.code == 0, run
-    data: dict[str, Any] = json.loads(run.stdout)
-    assert data["type"] == "bundle"
-    return data
-
-
-def _ids(data: dict[str, Any]) -> set[str]:
-    return {o["id"] for o in data["objects"]}
-
-
-def test_import_then_export_round_trips(ready: Cli) -> None:
-    ind = indicator(tlp=Tlp.GREEN)
-    rep = report([ind["id"]], tlp=Tlp.AMBER)
-    source = bundle(ind, rep)
-    path = ready.file("bundle.json", source)
-    first = ready.run("import", path, "--as", ANN, "--distribution", "node")
-    assert (first.code, first.stdout) == (0, "")
-    assert "imported 2 new, 0 already present" in first.stderr
-    again = ready.run("import", "-", "--as", ANN, stdin=json.dumps(source).encode())
-    assert (again.code, again.stdout) == (0, "")
-    assert "imported 0 new, 2 already present" in again.stderr
-
-    out = ready.workdir / "visible.json"
-    run = ready.run("export", "--as", ANN, "--out", str(out))
-    assert (run.code, run.stdout) == (0, "")
-    assert "exported 2 objects" in run.stderr
-    assert not out.with_name("visible.json.partial").exists()
-    data = json.loads(out.read_text())
-    assert data["type"] == "bundle"
-    by_id = {o["id"]: o for o in data["objects"]}
-    with ready.db() as db, db.read() as session:
-        north = find_organization(session, "Northern Staff")
-    for original in (ind, rep):
-        exported = by_id[original["id"]]
-        assert {k: exported[k] for k in original} == original
-        assert exported["created_by_ref"] == north.identity_id
-        assert exported["extensions"][EXTENSION_ID]["distribution"] == "node"
-    assert {TLP2_IDS[Tlp.GREEN], TLP2_IDS[Tlp.AMBER]} <= set(by_id)
-    assert TLP2_IDS[Tlp.RED] not in by_id
-    assert by_id[EXTENSION_ID]["type"] == "extension-definition"
-    assert north.identity_id in by_id
-    for obj in data["objects"]:
-        result = validate_instance(obj, OPTIONS)
-        assert result.is_valid, (obj["id"], [str(e) for e in result.errors])
-
-
-def test_export_leaves_out_another_organizations_org_objects(ready: Cli) -> None:
-    ready.add_org("Eastern Staff")
-    ready.add_user(BOB, "Eastern Staff")
-    secret, shared = indicator(), indicator()
-    assert ready.run("import", ready.file("secret.json", bundle(secret)), "--as", ANN).code == 0
-    shared_path = ready.file("shared.json", bundle(shared))
-    assert ready.run("import", shared_path, "--as", ANN, "--distribution", "node").code == 0
-
-    bob = ready.run("export", "--as", BOB)
-    assert shared["id"] in _ids(_bundle_of(bob))
-    assert secret["id"] not in bob.stdout
-    assert "exported 1 objects" in bob.stderr
-    assert {secret["id"], shared["id"]} <= _ids(_bundle_of(ready.run("export", "--as", ANN)))
-
-
-def test_export_type_filters(ready: Cli) -> None:
-    ind = indicator()
-    rep = report([ind["id"]])
-    ready.ingest(ANN, [ind, rep], Distribution.ORG)
-    only = ready.run("export", "--as", ANN, "--type", "indicator")
-    ids = _ids(_bundle_of(only))
-    assert ind["id"] in ids
-    assert rep["id"] not in ids
-    assert "exported 1 objects" in only.stderr
-    both = ready.run("export", "--as", ANN, "--type", "indicator", "--type", "report")
-    assert {ind["id"], rep["id"]} <= _ids(_bundle_of(both))
-    none = ready.run("export", "--as", ANN, "--type", "malware")
-    assert not {ind["id"], rep["id"]} & _ids(_bundle_of(none))
-    assert "exported 0 objects" in none.stderr
-
-
-def test_export_to_a_closed_pipe_stops_quietly(ready: Cli) -> None:
-    # Far more than a pipe buffer holds, so the command is still writing when we stop.
-    ready.ingest(ANN, [indicator() for _ in range(1500)], Distribution.ORG)
-    proc = subprocess.Popen(
-        [*ACCORD, "export", "--as", ANN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_env(ready.url),
-        cwd=ready.workdir,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    head = proc.stdout.read(10)  # what `accord export | head -c 10` does
-    proc.stdout.close()
-    stderr = proc.stderr.read()
-    proc.stderr.close()
-    assert proc.wait(timeout=300) == 141  # what a shell reports for `cat` in a closed pipe
-    assert head == b'{"type":"b'
-    assert stderr == b""
-
-
-# --- audit verify ------------------------------------------------------------------------
-
-
-def _with_history(cli: Cli) -> int:
-    """Some audited writes through the services; returns how many entries there are."""
-    with cli.db() as db, db.write() as session:
-        create_api_key(session, "test", find_user(session, ANN), "one")
-    cli.ingest(ANN, [indicator(), indicator()], Distribution.NODE)
-    count = cli.audit_count()
-    assert count >= 6
-    return count
-
-
-def test_audit_verify_prints_the_count(ready: Cli) -> None:
-    count = _with_history(ready)
-    run = ready.run("audit", "verify")
-    assert run.value == f"audit log intact: {count} entries"
-
-
-def test_audit_verify_names_an_altered_entry(ready: Cli) -> None:
-    count = _with_history(ready)
-    seq = count // 2
-    with ready.db() as db, db.engine.begin() as conn:
-        conn.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(detail='{"x":1}'))
-    assert ready.run("audit", "verify").error == (
-        f"error: audit log broken at entry {seq}: entry {seq} was altered"
-    )
-
-
-def test_audit_verify_names_a_missing_entry(ready: Cli) -> None:
-    count = _with_history(ready)
-    seq = count // 2
-    with ready.db() as db, db.engine.begin() as conn:
-        conn.execute(delete(AuditEntry).where(AuditEntry.seq == seq))
-    assert ready.run("audit", "verify").error == (
-        f"error: audit log broken at entry {seq}: entry {seq} is missing"
-    )
-
-
-def test_a_misp_event_imports_and_exports_as_valid_stix(ready: Cli) -> None:
-    from pymisp import MISPEvent
-
-    event = MISPEvent()
-    event.info = "Drone relay seen near the border post"
-    event.distribution = 1
-    event.add_tag("tlp:green")
-    event.add_attribute("ip-dst", "198.51.100.44", to_ids=True)
-    event.add_attribute("domain", "relay.example", to_ids=True, distribution=0)
-    path = ready.file("event.json", json.loads(event.to_json()))
-    run = ready.run("import", path, "--as", ANN)
-    assert run.code == 0, run
-    exported = _bundle_of(ready.run("export", "--as", ANN))
-    reports = [o for o in exported["objects"] if o["type"] == "report"]
-    assert [r["name"] for r in reports] == [event.info]
-    assert len(reports[0]["object_refs"]) == 2
-    for obj in exported["objects"]:
-        result = validate_instance(obj, OPTIONS)
-        assert result.is_valid, [str(e) for e in result.errors]
-    # The domain had MISP distribution 0 (organization only): another org never gets it.
-    ready.add_org("Eastern Staff")
-    ready.add_user(BOB, "Eastern Staff")
-    other = _bundle_of(ready.run("export", "--as", BOB))
-    assert {o.get("name") for o in other["objects"]} >= {event.info, "ip-dst: 198.51.100.44"}
-    assert "domain: relay.example" not in {o.get("name") for o in other["objects"]}

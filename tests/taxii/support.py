@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -187,3 +188,32 @@ def assert_taxii_error(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body.get("http_status") == str(status), body
     return body
+
+
+EXTENSION = "extension-definition--f170894b-79ff-485c-9c26-1186b443fc36"
+
+
+def served_objects(response: httpx.Response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == TAXII
+    return assert_valid_stix(response.json().get("objects", []))
+
+
+def cursor_for(pk: int) -> str:
+    """A `next` in the shape this server issues (base64 of "1:<pk>")."""
+    return base64.urlsafe_b64encode(f"1:{pk}".encode()).decode().rstrip("=")
+
+
+def read_paths(node: Node, object_id: str, status_id: str) -> list[str]:
+    c = node.default_id
+    return [
+        "/taxii2/",
+        ROOT,
+        f"{ROOT}collections/",
+        collection_path(c),
+        objects_path(c),
+        manifest_path(c),
+        object_path(c, object_id),
+        versions_path(c, object_id),
+        status_path(status_id),
+    ]
