@@ -25,6 +25,18 @@ CEILING_EXECUTEMANY = "ceiling: executemany"
 CEILING_COPY = "ceiling: COPY"
 MEDALLION = "medallion (memory)"  # the backend column of medallion's rows
 TAXII_OPERATIONS = (TAXII_POST, TAXII_FIRST_PAGE, TAXII_PAGED_READ)
+# The medallion figure each Accord operation is compared with: a TAXII operation with the
+# same one, a REST one with its TAXII twin, and the bulk import with POST (medallion has
+# no other way in).
+MEDALLION_COUNTERPART = {
+    POST: TAXII_POST,
+    FIRST_PAGE: TAXII_FIRST_PAGE,
+    PAGED_READ: TAXII_PAGED_READ,
+    TAXII_POST: TAXII_POST,
+    TAXII_FIRST_PAGE: TAXII_FIRST_PAGE,
+    TAXII_PAGED_READ: TAXII_PAGED_READ,
+    IMPORT: TAXII_POST,
+}
 # The ceiling that inserts the way Accord's bulk path does (db/bulk.py), per backend.
 IMPORT_CEILING = {"sqlite": CEILING_EXECUTEMANY, "postgresql": CEILING_COPY}
 ABOVE_CAP = "not run (above cap)"
@@ -40,7 +52,8 @@ class Figure:
     # On a ceiling: Accord's POST median over this one's; on the import row: the import's
     # median over its backend's IMPORT_CEILING.
     accord_over_ceiling: float | None = None
-    # On an Accord TAXII row: its median over medallion's for the same operation and size.
+    # On an Accord row: its median over medallion's counterpart (MEDALLION_COUNTERPART)
+    # at the same size.
     accord_over_medallion: float | None = None
     note: str | None = None  # why a figure has no runs
 
@@ -83,8 +96,30 @@ def add_ratios(figures: list[Figure]) -> None:
         elif f.operation == IMPORT:
             ceiling = by_key.get((f.size, f.backend, IMPORT_CEILING.get(f.backend, "")))
             f.accord_over_ceiling = _ratio(f, ceiling)
-        elif f.operation in TAXII_OPERATIONS and f.backend != MEDALLION:
-            f.accord_over_medallion = _ratio(f, by_key.get((f.size, MEDALLION, f.operation)))
+        if f.operation in MEDALLION_COUNTERPART and f.backend != MEDALLION:
+            theirs = by_key.get((f.size, MEDALLION, MEDALLION_COUNTERPART[f.operation]))
+            f.accord_over_medallion = _ratio(f, theirs)
+
+
+def faster_than_medallion(f: Figure) -> bool | None:
+    """Whether Accord beat medallion on this figure (fewer ms, or more objects/s)."""
+    ratio = f.accord_over_medallion
+    if ratio is None:
+        return None
+    return ratio < 1 if f.unit == "ms" else ratio > 1
+
+
+def medallion_summary(figures: list[Figure]) -> dict[str, Any]:
+    """How many comparisons with medallion Accord won, and the ones it lost."""
+    compared = [f for f in figures if faster_than_medallion(f) is not None]
+    slower = [f for f in compared if not faster_than_medallion(f)]
+    return {
+        "compared": len(compared),
+        "faster": len(compared) - len(slower),
+        "slower": [
+            {"size": f.size, "backend": f.backend, "operation": f.operation} for f in slower
+        ],
+    }
 
 
 def first_page_scaling(figures: list[Figure]) -> list[dict[str, Any]]:
@@ -181,6 +216,12 @@ def table(figures: list[Figure]) -> str:
             f"{scaling['from_size']:,} to {scaling['to_size']:,} objects (target: at most 1.5x "
             "from 10,000 to 1,000,000)"
         )
+    versus = medallion_summary(figures)
+    if versus["compared"]:
+        line = f"Accord faster than medallion on {versus['faster']} of {versus['compared']}"
+        line += " comparisons (Accord/medallion: above 1 is faster for objects/s, below 1 for ms)"
+        lost = [f"{s['operation']} at {s['size']:,} on {s['backend']}" for s in versus["slower"]]
+        lines.append(line + (f"; slower: {'; '.join(lost)}" if lost else ""))
     return "\n".join(lines)
 
 
@@ -199,6 +240,7 @@ def write_json(
         "machine": machine(postgres_version, medallion_version),
         "figures": [f.as_dict() for f in figures],
         "taxii_first_page_scaling": first_page_scaling(figures),
+        "versus_medallion": medallion_summary(figures),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import select
 
 from accord.identity.models import Role
-from accord.intel import timestamps
+from accord.intel import service, timestamps
 from accord.intel.models import StixObject
 from accord.sharing.tlp import Tlp
 from tests.factories import Account, World, bundle, indicator, report, sid, stamp
@@ -252,6 +253,38 @@ def test_keyset_pages_concatenate_to_the_full_set(
 
     own = _ids_of(_walk(client, alice, 7))
     assert own == [o["id"] for o in mixed]
+
+
+@pytest.mark.parametrize("versions", ["latest", "all"])
+def test_the_listing_serves_the_stored_json_as_the_object_pages_hold_it(
+    world: World, client: httpx.Client, versions: str
+) -> None:
+    alice = world.account(world.org())
+    bob = world.account(world.org())
+    first = indicator()
+    post(client, alice, first, *(indicator() for _ in range(4)), distribution="node")
+    later = first | {"modified": stamp(), "name": "Renamed"}
+    post(client, alice, later, distribution="node")
+    post(client, alice, indicator(), distribution="org")  # not for bob
+    f = service.ObjectFilter(all_versions=versions == "all")
+    for account in (alice, bob):
+        cursor: str | None = None
+        for _ in range(10):
+            params = {"limit": 2, "versions": versions} | ({"next": cursor} if cursor else {})
+            r = client.get(OBJECTS, params=params, headers=account.headers)
+            assert r.status_code == 200, r.text
+            with world.db.read() as session:
+                lean = service.list_texts(session, account.principal, f, 2, cursor)
+                full = service.list_objects(session, account.principal, f, 2, cursor)
+            assert lean.texts == [row.stix for row in full.rows]
+            assert (lean.more, lean.next) == (full.more, full.next)
+            tail = orjson.dumps({"more": lean.more, "next": lean.next})[1:]
+            assert r.content == b'{"objects":[' + ",".join(lean.texts).encode() + b"]," + tail
+            if not lean.more:
+                break
+            cursor = lean.next
+        else:
+            raise AssertionError("the listing did not end")
 
 
 def test_a_cursor_survives_new_objects(world: World, client: httpx.Client) -> None:

@@ -83,3 +83,43 @@ def test_ratios_print_without_exponents(theirs: float, shown: str) -> None:
     ]
     report.add_ratios(figures)
     assert report.table(figures).splitlines()[2].endswith(f"  {shown}")
+
+
+def test_every_accord_operation_is_compared_with_its_medallion_counterpart() -> None:
+    figures = [
+        _figure(10, "sqlite", report.POST, 300),
+        _figure(10, "sqlite", report.FIRST_PAGE, 5.0),
+        _figure(10, "sqlite", report.PAGED_READ, 900),
+        _figure(10, "sqlite", report.IMPORT, 50),
+        _figure(10, "sqlite", report.CEILING_EXECUTEMANY, 1000),
+        _figure(10, report.MEDALLION, report.TAXII_POST, 100),
+        _figure(10, report.MEDALLION, report.TAXII_FIRST_PAGE, 50.0),
+        _figure(10, report.MEDALLION, report.TAXII_PAGED_READ, 300),
+    ]
+    report.add_ratios(figures)
+    mine = {f.operation: f for f in figures if f.backend == "sqlite"}
+    assert mine[report.POST].accord_over_medallion == 3.0
+    assert mine[report.FIRST_PAGE].accord_over_medallion == 0.1
+    assert mine[report.PAGED_READ].accord_over_medallion == 3.0
+    assert mine[report.IMPORT].accord_over_medallion == 0.5  # over medallion's POST
+    assert mine[report.CEILING_EXECUTEMANY].accord_over_medallion is None
+    assert [report.faster_than_medallion(mine[op]) for op in mine] == [
+        True,
+        True,
+        True,
+        False,
+        None,
+    ]
+    summary = report.medallion_summary(figures)
+    assert (summary["compared"], summary["faster"]) == (4, 3)
+    assert summary["slower"] == [{"size": 10, "backend": "sqlite", "operation": report.IMPORT}]
+    last = report.table(figures).splitlines()[-1]
+    assert last.startswith("Accord faster than medallion on 3 of 4 comparisons")
+    assert last.endswith(f"slower: {report.IMPORT} at 10 on sqlite")
+
+
+def test_no_summary_line_when_medallion_did_not_run() -> None:
+    figures = [_figure(10, "sqlite", report.TAXII_POST, 400)]
+    report.add_ratios(figures)
+    assert report.medallion_summary(figures) == {"compared": 0, "faster": 0, "slower": []}
+    assert "faster than medallion" not in report.table(figures)

@@ -29,13 +29,21 @@ GENESIS = "0" * 64
 def entry_hash(
     prev_hash: str, seq: int, at: datetime, actor: str, action: str, target: str, detail: str
 ) -> str:
-    payload = orjson.dumps([prev_hash, seq, at.isoformat(), actor, action, target, detail])
+    return _digest(prev_hash, seq, at.isoformat(), actor, action, target, detail)
+
+
+def _digest(
+    prev_hash: str, seq: int, at: str, actor: str, action: str, target: str, detail: str
+) -> str:
+    payload = orjson.dumps([prev_hash, seq, at, actor, action, target, detail])
     return hashlib.sha256(payload).hexdigest()
 
 
 def _fit(text: str, limit: int) -> str:
     """Make any string storable: PostgreSQL refuses NUL and over-long values, and an
     audit entry must never be the reason a write or a login fails."""
+    if len(text) <= limit and text.isascii() and "\x00" not in text:
+        return text  # already storable as it is (the usual case)
     text = text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
@@ -54,14 +62,20 @@ def append_many(
     """Append (actor, action, target, detail) entries; returns how many were written."""
     seq, prev = _head(session)
     at = utcnow()
+    stamp = at.isoformat()
+    # A batch (one ingest) repeats its actor and actions: fit each once.
+    actors: dict[str, str] = {}
+    actions: dict[str, str] = {}
     rows = []
     for raw_actor, raw_action, raw_target, detail in entries:
         seq += 1
-        actor = _fit(raw_actor, ACTOR_MAX)
-        action = _fit(raw_action, ACTION_MAX)
+        actor = actors.get(raw_actor) or actors.setdefault(raw_actor, _fit(raw_actor, ACTOR_MAX))
+        action = actions.get(raw_action) or actions.setdefault(
+            raw_action, _fit(raw_action, ACTION_MAX)
+        )
         target = _fit(raw_target, TARGET_MAX)
         text = orjson.dumps(detail or {}, option=orjson.OPT_SORT_KEYS).decode()
-        digest = entry_hash(prev, seq, at, actor, action, target, text)
+        digest = _digest(prev, seq, stamp, actor, action, target, text)
         rows.append(
             {
                 "seq": seq,

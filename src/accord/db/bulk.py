@@ -7,13 +7,50 @@ bind processor is looked up once and rows go to the driver as tuples.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+_MISSING = object()
+
+
+def _processed(
+    rows: Sequence[dict[str, Any]],
+    columns: list[str],
+    processors: list[Callable[[Any], Any] | None],
+) -> list[tuple[Any, ...]]:
+    """Each row as a tuple of bound values, in `columns` order.
+
+    A processor is a pure function of its value, so a value repeated row after row (the
+    same timestamp, True and False) is processed once.
+    """
+    pick = itemgetter(*columns)
+    if len(columns) == 1:
+        rows_values: list[tuple[Any, ...]] = [(pick(row),) for row in rows]
+    else:
+        rows_values = [pick(row) for row in rows]
+    active = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if not active:
+        return rows_values
+    last_in: list[Any] = [_MISSING] * len(columns)
+    last_out: list[Any] = [None] * len(columns)
+    params: list[tuple[Any, ...]] = []
+    for values_row in rows_values:
+        values = list(values_row)
+        for i, process in active:
+            value = values[i]
+            if value is not last_in[i]:
+                last_in[i] = value
+                last_out[i] = process(value)
+            values[i] = last_out[i]
+        params.append(tuple(values))
+    return params
+
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys, all columns of `table`) in one statement."""
     if not rows:
         return
     conn = session.connection()
@@ -22,13 +59,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     processors: list[Callable[[Any], Any] | None] = [
         table.c[name].type.bind_processor(dialect) for name in columns
     ]
-    active = [(i, p) for i, p in enumerate(processors) if p is not None]
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = [row[name] for name in columns]
-        for i, process in active:
-            values[i] = process(values[i])
-        params.append(tuple(values))
+    params = _processed(rows, columns, processors)
     if dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:

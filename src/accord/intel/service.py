@@ -5,18 +5,20 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import orjson
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append
 from accord.db.base import utcnow
 from accord.errors import Forbidden, Invalid, NotFound
+from accord.federation.hooks import mark_published
 from accord.intel import timestamps
 from accord.intel.ingest import IngestResult, WriteDefaults, ingest
 from accord.intel.models import ObjectLabel, StixObject
+from accord.intel.search import SearchQuery, search_condition
 from accord.intel.vocabulary import SCO_REQUIRED
 from accord.sharing.principal import Principal
 from accord.sharing.rules import can_publish, can_revoke, exists_for, latest_for, visible_to
@@ -24,6 +26,7 @@ from accord.sharing.tlp import Tlp
 
 _CURSOR_VERSION = b"1:"
 MAX_PK = 2**63 - 1  # BIGINT: a larger cursor was never issued
+Ts = TypeVarTuple("Ts")
 
 
 def encode_cursor(pk: int) -> str:
@@ -53,6 +56,7 @@ class ObjectFilter:
     added_since: datetime | None = None
     published: bool | None = None
     all_versions: bool = False
+    search: SearchQuery | None = None  # full-text: every term must occur
 
 
 @dataclass
@@ -66,17 +70,27 @@ class Page:
         return b"[" + b",".join(r.stix.encode() for r in self.rows) + b"]"
 
 
-def _filtered(principal: Principal, f: ObjectFilter) -> Select[StixObject]:
+@dataclass
+class TextPage:
+    """A page of stored JSON texts, read as plain driver rows (no ORM objects)."""
+
+    texts: list[str]
+    more: bool
+    next: str | None
+
+    def objects_json(self) -> bytes:
+        """The stored JSON texts joined as they are: nothing is parsed or re-serialized."""
+        return b"".join([b"[", ",".join(self.texts).encode(), b"]"])
+
+
+def _condition(principal: Principal, f: ObjectFilter) -> ColumnElement[bool]:
     o = StixObject
-    query = select(o).where(visible_to(principal))
-    if f.all_versions:
-        query = query.where(exists_for(principal))
-    else:
-        query = query.where(latest_for(principal))
+    versions = exists_for(principal) if f.all_versions else latest_for(principal)
+    conditions = [visible_to(principal), versions]
     if f.types:
-        query = query.where(o.type.in_(f.types))
+        conditions.append(o.type.in_(f.types))
     if f.owner_org:
-        query = query.where(o.owner_org_id == f.owner_org)
+        conditions.append(o.owner_org_id == f.owner_org)
     if f.labels:
         # Every label asked for: one grouped subquery, not one EXISTS per label.
         wanted = sorted(set(f.labels))
@@ -86,29 +100,73 @@ def _filtered(principal: Principal, f: ObjectFilter) -> Select[StixObject]:
             .group_by(ObjectLabel.object_pk)
             .having(func.count(func.distinct(ObjectLabel.label)) == len(wanted))
         )
-        query = query.where(o.pk.in_(labelled))
+        conditions.append(o.pk.in_(labelled))
     if f.tlp:
-        query = query.where(o.tlp.in_([int(t) for t in f.tlp]))
+        conditions.append(o.tlp.in_([int(t) for t in f.tlp]))
     if f.modified_since is not None:
-        query = query.where(o.modified >= timestamps.normalize(f.modified_since))
+        conditions.append(o.modified >= timestamps.normalize(f.modified_since))
     if f.added_since is not None:
-        query = query.where(o.date_added > f.added_since)
+        conditions.append(o.date_added > f.added_since)
     if f.published is not None:
-        query = query.where(o.published.is_(f.published))
-    return query
+        conditions.append(o.published.is_(f.published))
+    if f.search is not None:
+        conditions.append(search_condition(f.search))
+    return and_(*conditions)
+
+
+def _filtered(principal: Principal, f: ObjectFilter) -> Select[StixObject]:
+    return select(StixObject).where(_condition(principal, f))
+
+
+def _paged(statement: Select[*Ts], limit: int, after: str | None) -> Select[*Ts]:
+    """`statement` past the cursor `after`, in pk order, `limit` + 1 rows (the one more
+    tells whether there is a next page), read through a server-side cursor.
+
+    On PostgreSQL a cursor is planned for its first rows (`cursor_tuple_fraction`), and
+    not in parallel, which is what a page wants: the pk index walked in order, stopping
+    at the limit. A plain statement is planned for all its rows: right after a bulk load,
+    before autovacuum has analyzed the table, the planner takes the visibility condition
+    for a rare one and scans and sorts the whole table instead (about 100 ms at 100,000
+    objects, so every page, the first one included, grows with the table).
+    """
+    pk = StixObject.pk
+    if after:
+        statement = statement.where(pk > decode_cursor(after))
+    return statement.order_by(pk).limit(limit + 1).execution_options(yield_per=limit + 1)
+
+
+def keyset_rows(
+    session: Session, statement: Select[*tuple[Any, ...]], limit: int, after: str | None
+) -> tuple[list[Row[*tuple[Any, ...]]], bool, str | None]:
+    """One page of `statement`, whose first column is the pk, in pk (so date_added) order;
+    `after` is the previous page's `next`.
+
+    Executed on the connection: plain driver rows, no ORM loading.
+    """
+    rows = list(session.connection().execute(_paged(statement, limit, after)))
+    more = len(rows) > limit
+    del rows[limit:]
+    return rows, more, encode_cursor(rows[-1][0]) if more else None
 
 
 def list_objects(
     session: Session, principal: Principal, f: ObjectFilter, limit: int, after: str | None = None
 ) -> Page:
     """A keyset page in date_added order; `after` is the previous page's `next`."""
-    query = _filtered(principal, f)
-    if after:
-        query = query.where(StixObject.pk > decode_cursor(after))
-    rows = list(session.scalars(query.order_by(StixObject.pk).limit(limit + 1)))
+    rows = list(session.scalars(_paged(_filtered(principal, f), limit, after)))
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, more, encode_cursor(rows[-1].pk) if more else None)
+
+
+def list_texts(
+    session: Session, principal: Principal, f: ObjectFilter, limit: int, after: str | None = None
+) -> TextPage:
+    """`list_objects` reading only the stored JSON, for the REST listing's hot path."""
+    o = StixObject
+    statement = select(o.pk, o.stix).where(_condition(principal, f))
+    rows, more, cursor = keyset_rows(session, statement, limit, after)
+    return TextPage([row.stix for row in rows], more, cursor)
 
 
 def get_latest(session: Session, principal: Principal, stix_id: str) -> StixObject:
@@ -173,6 +231,8 @@ def publish(session: Session, principal: Principal, stix_id: str) -> list[str]:
         _move_to_end(session, target.pk, published=True, is_latest_published=True)
         append(session, principal.actor, "object.publish", f"{target.stix_id}@{target.modified}")
         done.append(target.stix_id)
+    if done:
+        mark_published(session)  # once committed, the sync worker pushes to peers
     return done
 
 

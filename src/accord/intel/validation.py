@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from accord.cooperation.types import validator_for
 from accord.intel import timestamps
 from accord.intel.extension import EXTENSION_ID
 from accord.intel.patterns import pattern_error
@@ -24,8 +26,10 @@ from accord.sharing.distribution import Distribution
 from accord.sharing.tlp import TLP_BY_MARKING_ID, Tlp
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# The type part is lazy: an id has one place where "--" + a UUID can end it, and a greedy
+# type part would first run over the whole UUID and then back off one character at a time.
 _ID_RE = re.compile(
-    r"^([a-z0-9][a-z0-9-]{1,248}[a-z0-9])--"
+    r"^([a-z0-9][a-z0-9-]{1,248}?[a-z0-9])--"
     r"([0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$"
 )
 _TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
@@ -35,6 +39,15 @@ MAX_LABEL_LENGTH = 250
 # orjson serializes at most 254 levels; STIX objects need far fewer.
 MAX_DEPTH = 64
 _MILLIS = re.compile(r"\.\d{3,}Z$")
+_CONTAINERS = (dict, list)
+_REF_SUFFIXES = ("_ref", "_refs")
+# Timestamps are compared as normalized text (timestamps.normalize), whose order is time
+# order. The bound for those that may lie in the future (valid_until, published...):
+_NEVER = timestamps.normalize(datetime.max.replace(tzinfo=UTC))
+# How producers usually write a timestamp; `_usual_time` reads it without a datetime.
+_USUAL_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3,6}Z"
+).fullmatch
 
 
 class Refusal(Exception):
@@ -73,19 +86,46 @@ def _require(obj: dict[str, Any], names: tuple[str | tuple[str, ...], ...]) -> N
             raise Refusal(f"property {name!r} is required")
 
 
-def _timestamp(
-    obj: dict[str, Any], name: str, latest: datetime, *, millis: bool = False
-) -> datetime:
+@lru_cache(maxsize=4096)
+def _is_day(text: str) -> bool:
+    """Is YYYY-MM-DD (ASCII digits) a day of the calendar? A bundle has few days."""
     try:
-        moment = timestamps.parse(obj[name])
-    except ValueError as exc:
-        raise Refusal(f"{name}: {exc}") from None
-    # STIX 2.1 3.2: created and modified are precise to the millisecond at least.
-    if millis and not _MILLIS.search(obj[name]):
-        raise Refusal(f"{name} must have at least millisecond precision (.sssZ)")
-    if moment > latest:
-        raise Refusal(f"{name} {obj[name]} is in the future")
-    return moment
+        date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def _usual_time(value: object) -> str | None:
+    """A timestamp of the usual shape (YYYY-MM-DDTHH:MM:SS.sss[sss]Z, a real moment)
+    normalized, or None: then timestamps.parse decides, and explains a refusal."""
+    if (
+        isinstance(value, str)
+        and _USUAL_TIME(value)
+        and value[11:13] < "24"
+        and value[14:16] < "60"
+        and value[17:19] < "60"
+        and _is_day(value[:10])
+    ):
+        return f"{value[:-1]:0<26}Z"
+    return None
+
+
+def _timestamp(obj: dict[str, Any], name: str, latest: str, *, millis: bool = False) -> str:
+    """The property `name` as normalized text, no later than `latest` (normalized)."""
+    value = obj[name]
+    normalized = _usual_time(value)
+    if normalized is None:
+        try:
+            normalized = timestamps.normalize(timestamps.parse(value))
+        except ValueError as exc:
+            raise Refusal(f"{name}: {exc}") from None
+        # STIX 2.1 3.2: created and modified are precise to the millisecond at least.
+        if millis and not _MILLIS.search(value):
+            raise Refusal(f"{name} must have at least millisecond precision (.sssZ)")
+    if normalized > latest:
+        raise Refusal(f"{name} {value} is in the future")
+    return normalized
 
 
 def _too_deep(obj: dict[str, Any]) -> bool:
@@ -96,7 +136,7 @@ def _too_deep(obj: dict[str, Any]) -> bool:
             child
             for value in level
             for child in (value.values() if isinstance(value, dict) else value)
-            if isinstance(child, dict | list)
+            if isinstance(child, _CONTAINERS)
         ]
         if not level:
             return False
@@ -117,11 +157,13 @@ def _string_list(obj: dict[str, Any], name: str, *, non_empty: bool = False) -> 
 def _collect_refs(obj: dict[str, Any], refs: set[str]) -> None:
     """Every top-level *_ref / *_refs property must hold identifiers."""
     for key, value in obj.items():
+        if not key.endswith(_REF_SUFFIXES):
+            continue
         if key.endswith("_ref"):
             if not is_identifier(value):
                 raise Refusal(f"{key} must be a STIX identifier (type--uuid), not {value!r}")
             refs.add(value)
-        elif key.endswith("_refs"):
+        else:
             if not isinstance(value, list) or not value:
                 raise Refusal(f"{key} must be a non-empty list of STIX identifiers")
             if len(value) > _MAX_REFS:
@@ -197,21 +239,19 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
         raise Refusal("spec_version must be '2.1'")
     spec_version = "2.1"
 
-    latest = now + tolerance
+    latest = timestamps.normalize(now + tolerance)
     created: str | None = None
     modified: str | None = None
     if not is_sco:
         _require(obj, ("created",))
-        created_at = _timestamp(obj, "created", latest, millis=True)
-        created = timestamps.normalize(created_at)
+        created = _timestamp(obj, "created", latest, millis=True)
         if obj_type == "marking-definition":
             modified = created
         else:
             _require(obj, ("modified",))
-            modified_at = _timestamp(obj, "modified", latest, millis=True)
-            if modified_at < created_at:
+            modified = _timestamp(obj, "modified", latest, millis=True)
+            if modified < created:
                 raise Refusal("modified is earlier than created")
-            modified = timestamps.normalize(modified_at)
     _require(obj, required)
 
     labels = _string_list(obj, "labels")
@@ -220,7 +260,7 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
             raise Refusal(f"each label must be at most {MAX_LABEL_LENGTH} characters, without NUL")
     marking_refs = _string_list(obj, "object_marking_refs")
     for ref in marking_refs:
-        if not is_identifier(ref, "marking-definition"):
+        if ref not in TLP_BY_MARKING_ID and not is_identifier(ref, "marking-definition"):
             raise Refusal(f"object_marking_refs must hold marking-definition ids, not {ref!r}")
     if "revoked" in obj and not isinstance(obj["revoked"], bool):
         raise Refusal("revoked must be true or false")
@@ -249,7 +289,7 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
                 if not is_identifier(marking_ref, "marking-definition"):
                     raise Refusal("granular marking_ref must be a marking-definition id")
                 refs.add(marking_ref)
-    _check_type_specific(obj, obj_type, latest)
+    _check_type_specific(obj, obj_type)
 
     distribution, group = _sharing(obj)
     refs.difference_update(marking_refs)
@@ -270,11 +310,11 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
     )
 
 
-def _check_type_specific(obj: dict[str, Any], obj_type: str, latest: datetime) -> None:
+def _check_type_specific(obj: dict[str, Any], obj_type: str) -> None:
     if obj_type == "indicator":
-        valid_from = _timestamp(obj, "valid_from", datetime.max.replace(tzinfo=latest.tzinfo))
+        valid_from = _timestamp(obj, "valid_from", _NEVER)
         if "valid_until" in obj:
-            until = _timestamp(obj, "valid_until", datetime.max.replace(tzinfo=latest.tzinfo))
+            until = _timestamp(obj, "valid_until", _NEVER)
             if until <= valid_from:
                 raise Refusal("valid_until must be later than valid_from")
         pattern = obj["pattern"]
@@ -285,7 +325,7 @@ def _check_type_specific(obj: dict[str, Any], obj_type: str, latest: datetime) -
             if error:
                 raise Refusal(f"pattern is not valid STIX 2.1: {error}")
     elif obj_type == "report":
-        _timestamp(obj, "published", datetime.max.replace(tzinfo=latest.tzinfo))
+        _timestamp(obj, "published", _NEVER)
     elif obj_type == "malware":
         if not isinstance(obj["is_family"], bool):
             raise Refusal("is_family must be true or false")
@@ -313,3 +353,9 @@ def _check_type_specific(obj: dict[str, Any], obj_type: str, latest: datetime) -
         not isinstance(obj["relationship_type"], str) or not obj["relationship_type"]
     ):
         raise Refusal("relationship_type must be a non-empty string")
+    elif obj_type.startswith("x-accord-"):
+        # Accord's own types: their checks live with their definitions.
+        check = validator_for(obj_type)
+        error = check(obj) if check is not None else None
+        if error is not None:
+            raise Refusal(error)

@@ -6,24 +6,26 @@ render; every error is a TAXII error resource with the TAXII media type.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from accord import __version__
 from accord.api.errors import STATUS_BY_ERROR, ApiError
 from accord.errors import AccordError, Invalid
+from accord.federation import egress
 from accord.intel import timestamps
 from accord.intel.api import write_defaults
-from accord.intel.ingest import BundleError, objects_of
+from accord.intel.ingest import BundleError, objects_of, paused_gc
 from accord.intel.validation import is_identifier
 from accord.sharing.distribution import Distribution
-from accord.sharing.principal import Principal
+from accord.sharing.principal import Principal, PrincipalKind
 from accord.taxii import service
 from accord.taxii.auth import require_taxii_principal
 from accord.taxii.media import TAXII_21, accepts_taxii, is_taxii_content, taxii_error, taxii_json
@@ -33,6 +35,7 @@ from accord.taxii.query import BadParameter, parse_limit, parse_match
 API_ROOT = "accord"
 STIX_21 = "application/stix+json;version=2.1"
 router = APIRouter(prefix="/taxii2", include_in_schema=False)
+R = TypeVar("R")
 
 
 def _guard(request: Request) -> Response | None:
@@ -79,20 +82,26 @@ def _check_object_id(object_id: str) -> None:
         raise ApiError(404, f"no object {object_id}")
 
 
-def _added_headers(rows: list[service.Served]) -> dict[str, str]:
-    if not rows:
+def _added_headers(page: service.Page[Any]) -> dict[str, str]:
+    if page.added is None:
         return {}
+    first, last = page.added
     return {
-        "X-TAXII-Date-Added-First": timestamps.format_added(rows[0].date_added),
-        "X-TAXII-Date-Added-Last": timestamps.format_added(rows[-1].date_added),
+        "X-TAXII-Date-Added-First": timestamps.format_added(first),
+        "X-TAXII-Date-Added-Last": timestamps.format_added(last),
     }
 
 
-def _envelope_head(page: service.Page) -> bytes:
+def _envelope(page: service.Page[Any], key: bytes, *items: bytes) -> Response:
+    """An envelope or manifest (sections 3.7, 5.3.1), `items` spelling the JSON array.
+
+    The body is copied once: a page of objects is most of a megabyte.
+    """
     head: dict[str, Any] = {"more": page.more}
     if page.next:
         head["next"] = page.next
-    return orjson.dumps(head)[:-1]
+    body = b"".join([orjson.dumps(head)[:-1], b',"', key, b'":', *items, b"}"])
+    return taxii_json(body, headers=_added_headers(page))
 
 
 def _collection_resource(principal: Principal, c: Collection) -> dict[str, Any]:
@@ -203,17 +212,30 @@ def get_collection(request: Request, api_root: str, collection_id: str) -> Respo
     return _run(request, work)
 
 
+class _Query(Protocol[R]):
+    def __call__(
+        self,
+        session: Session,
+        principal: Principal,
+        collection: Collection,
+        match: service.Match,
+        limit: int,
+        after: str | None = None,
+    ) -> service.Page[R]: ...
+
+
 def _page(
-    request: Request, principal: Principal, collection_id: str, match: Any
-) -> tuple[service.Page, int]:
+    request: Request,
+    principal: Principal,
+    collection_id: str,
+    match: service.Match,
+    query: _Query[R],
+) -> service.Page[R]:
     settings = request.app.state.settings
     limit = parse_limit(request.query_params, settings.page_size_max, settings.page_size_max)
     with request.app.state.db.read() as session:
         collection = service.readable(session, principal, collection_id)
-        page = service.query(
-            session, principal, collection, match, limit, request.query_params.get("next")
-        )
-    return page, limit
+        return query(session, principal, collection, match, limit, request.query_params.get("next"))
 
 
 @router.get("/{api_root}/collections/{collection_id}/manifest/")
@@ -222,7 +244,8 @@ def get_manifest(request: Request, api_root: str, collection_id: str) -> Respons
 
     def work(principal: Principal) -> Response:
         _check_root(api_root)
-        page, _ = _page(request, principal, collection_id, parse_match(request.query_params))
+        match = parse_match(request.query_params)
+        page = _page(request, principal, collection_id, match, service.query)
         records = [
             {
                 "id": row.stix_id,
@@ -232,16 +255,37 @@ def get_manifest(request: Request, api_root: str, collection_id: str) -> Respons
             }
             for row in page.rows
         ]
-        body = _envelope_head(page) + b',"objects":' + orjson.dumps(records) + b"}"
-        return taxii_json(body, headers=_added_headers(page.rows))
+        return _envelope(page, b"objects", orjson.dumps(records))
 
     return _run(request, work)
 
 
-def _objects_response(page: service.Page) -> Response:
-    objects = b",".join(row.stix.encode() for row in page.rows)
-    body = _envelope_head(page) + b',"objects":[' + objects + b"]}"
-    return taxii_json(body, headers=_added_headers(page.rows))
+def _travelling(
+    request: Request, principal: Principal, page: service.Page[service.Served]
+) -> service.Page[service.Served]:
+    """A peer node receives each object signed by its origin (federation/egress.py)."""
+    if principal.kind is PrincipalKind.NODE:
+        page.rows = list(egress.travelling(request.app.state.db, page.rows))
+    return page
+
+
+def _objects_response(page: service.Page[Any]) -> Response:
+    """The stored JSON texts joined as they are: no object is parsed or re-serialized."""
+    texts: Sequence[service.Text] = page.rows
+    return _envelope(page, b"objects", b"[", ",".join([r.stix for r in texts]).encode(), b"]")
+
+
+def _objects_page(
+    request: Request, principal: Principal, collection_id: str, match: service.Match
+) -> service.Page[Any]:
+    """Objects as this principal receives them: a peer node each signed by its origin
+    (whole rows), anyone else the stored JSON alone (the lean query)."""
+    if principal.kind is PrincipalKind.NODE:
+        page = _page(request, principal, collection_id, match, service.query)
+        page = _travelling(request, principal, page)
+        page.added = service.added_bounds(page.rows)  # of the rows that travel
+        return page
+    return _page(request, principal, collection_id, match, service.query_texts)
 
 
 @router.get("/{api_root}/collections/{collection_id}/objects/")
@@ -250,8 +294,8 @@ def get_objects(request: Request, api_root: str, collection_id: str) -> Response
 
     def work(principal: Principal) -> Response:
         _check_root(api_root)
-        page, _ = _page(request, principal, collection_id, parse_match(request.query_params))
-        return _objects_response(page)
+        match = parse_match(request.query_params)
+        return _objects_response(_objects_page(request, principal, collection_id, match))
 
     return _run(request, work)
 
@@ -268,7 +312,8 @@ async def add_objects(request: Request, api_root: str, collection_id: str) -> Re
         _check_root(api_root)
         body = await request.body()
         try:
-            objects = objects_of(orjson.loads(body))
+            with paused_gc():
+                objects = objects_of(orjson.loads(body))
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, f"the body is not valid JSON: {exc}") from None
         except BundleError as exc:
@@ -309,7 +354,7 @@ def get_object(request: Request, api_root: str, collection_id: str, object_id: s
         _check_object_id(object_id)
         match = parse_match(request.query_params)
         match.ids = [object_id]
-        page, _ = _page(request, principal, collection_id, match)
+        page = _objects_page(request, principal, collection_id, match)
         if not page.rows and not request.query_params.get("next"):
             raise ApiError(404, f"no object {object_id}")
         return _objects_response(page)
@@ -342,15 +387,10 @@ def get_versions(request: Request, api_root: str, collection_id: str, object_id:
         match = parse_match(request.query_params, versions_default="all")
         match.ids = [object_id]
         match.versions = ["all"]
-        page, _ = _page(request, principal, collection_id, match)
+        page = _page(request, principal, collection_id, match, service.query)
         if not page.rows and not request.query_params.get("next"):
             raise ApiError(404, f"no object {object_id}")
-        body = (
-            _envelope_head(page)
-            + b',"versions":'
-            + orjson.dumps([timestamps.display(row.modified) for row in page.rows])
-            + b"}"
-        )
-        return taxii_json(body, headers=_added_headers(page.rows))
+        versions = [timestamps.display(row.modified) for row in page.rows]
+        return _envelope(page, b"versions", orjson.dumps(versions))
 
     return _run(request, work)

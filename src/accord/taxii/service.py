@@ -9,25 +9,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from accord.audit.service import append
 from accord.db.base import utcnow
 from accord.errors import Conflict, Forbidden, Invalid, NotFound
+from accord.federation.egress import sending_condition
+from accord.federation.ingress import Outcome, receive
 from accord.identity.models import Role
 from accord.intel import timestamps
 from accord.intel.extension import EXTENSION_ID
 from accord.intel.ingest import IngestForbidden, Status, WriteDefaults, ingest
 from accord.intel.models import ObjectLabel, StixObject
-from accord.intel.service import decode_cursor, encode_cursor, revoke
+from accord.intel.service import keyset_rows, revoke
 from accord.intel.validation import UUID_RE
 from accord.sharing.distribution import Distribution
 from accord.sharing.models import SharingGroup
-from accord.sharing.principal import Principal
+from accord.sharing.principal import Principal, PrincipalKind
 from accord.sharing.rules import exists_for, latest_for, visible_to
 from accord.taxii.models import Collection
 from accord.taxii.models import Status as StatusRow
@@ -36,6 +38,7 @@ DEFAULT_TITLE = "default"
 ALL_ROLES = [r.value for r in Role]
 CREATOR_ROLES = [Role.ADMIN.value, Role.ORG_ADMIN.value, Role.ANALYST.value]
 STATUS_KEEP = timedelta(days=7)  # the spec asks for at least 24 hours
+R = TypeVar("R")
 
 
 def parse_roles(roles: Sequence[str]) -> list[str]:
@@ -102,10 +105,14 @@ def all_collections(session: Session) -> list[Collection]:
 
 
 def can_read(principal: Principal, collection: Collection) -> bool:
+    if principal.kind is PrincipalKind.NODE:
+        return collection.title == DEFAULT_TITLE  # peers sync through the default collection
     return principal.role is not None and principal.role.value in collection.read_roles
 
 
 def can_write(principal: Principal, collection: Collection) -> bool:
+    if principal.kind is PrincipalKind.NODE:
+        return collection.title == DEFAULT_TITLE
     return principal.role is not None and principal.role.value in collection.write_roles
 
 
@@ -145,8 +152,8 @@ def writable(session: Session, principal: Principal, collection_id: str) -> Coll
 # --- queries -----------------------------------------------------------------------------
 
 
-def in_view(collection: Collection) -> ColumnElement[bool]:
-    o = StixObject
+def in_view(collection: Collection, o: type[StixObject] = StixObject) -> ColumnElement[bool]:
+    """The collection's view as a SQL condition on `StixObject` (or an alias of it)."""
     conditions: list[ColumnElement[bool]] = []
     if collection.types:
         conditions.append(o.type.in_(collection.types))
@@ -173,8 +180,27 @@ class Match:
     spec_versions: list[str] = field(default_factory=list)
 
 
+def _first_version(principal: Principal, collection: Collection) -> ColumnElement[bool]:
+    """No older version of the same object is listed: this one is the first.
+
+    One probe of the stix_id index per row, so a page costs the same at any table size
+    (the minimum pk of every object's listed versions would be an aggregate over all).
+    """
+    o, older = StixObject, aliased(StixObject)
+    return ~(
+        select(older.pk)
+        .where(
+            older.stix_id == o.stix_id,
+            older.pk < o.pk,
+            visible_to(principal, older),
+            in_view(collection, older),
+        )
+        .exists()
+    )
+
+
 def _version_condition(
-    principal: Principal, base: ColumnElement[bool], versions: list[str]
+    principal: Principal, collection: Collection, versions: list[str]
 ) -> ColumnElement[bool]:
     o = StixObject
     if "all" in versions:
@@ -185,8 +211,7 @@ def _version_condition(
         if word == "last":
             parts.append(latest_for(principal))
         elif word == "first":
-            firsts = select(func.min(o.pk)).where(base).group_by(o.stix_id)
-            parts.append(o.pk.in_(firsts))
+            parts.append(_first_version(principal, collection))
         else:
             exact.append(word)
     if exact:
@@ -197,7 +222,7 @@ def _version_condition(
 def _condition(principal: Principal, collection: Collection, match: Match) -> ColumnElement[bool]:
     o = StixObject
     base = and_(visible_to(principal), in_view(collection))
-    versions = _version_condition(principal, base, match.versions)
+    versions = _version_condition(principal, collection, match.versions)
     if match.versions != ["last"]:
         versions = and_(versions, exists_for(principal))
     conditions = [base, versions]
@@ -213,20 +238,42 @@ def _condition(principal: Principal, collection: Collection, match: Match) -> Co
 
 
 @dataclass
-class Page:
-    rows: list[Served]
+class Page(Generic[R]):
+    rows: list[R]
     more: bool
     next: str | None
+    # The date_added of the first and the last row (TAXII's X-TAXII-Date-Added-* headers).
+    added: tuple[datetime, datetime] | None
 
 
-class Served(Protocol):
-    """The columns a TAXII listing reads (plain rows: no ORM entities on the hot path)."""
+class Text(Protocol):
+    """What an objects listing serves: the stored JSON text, as it was stored."""
 
-    pk: int
-    stix_id: str
-    modified: str
-    date_added: datetime
-    stix: str
+    @property
+    def pk(self) -> int: ...
+    @property
+    def stix(self) -> str: ...
+
+
+class Served(Text, Protocol):
+    """The columns manifests, versions and peers read."""
+
+    @property
+    def stix_id(self) -> str: ...
+    @property
+    def modified(self) -> str: ...
+    @property
+    def date_added(self) -> datetime: ...
+
+
+def _listing(
+    session: Session, principal: Principal, collection: Collection, match: Match
+) -> ColumnElement[bool]:
+    condition = _condition(principal, collection, match)
+    if principal.kind is PrincipalKind.NODE:  # and only what the agreements let go
+        assert principal.node_id is not None
+        condition = and_(condition, sending_condition(session, principal.node_id, utcnow()))
+    return condition
 
 
 def query(
@@ -236,19 +283,42 @@ def query(
     match: Match,
     limit: int,
     after: str | None = None,
-) -> Page:
+) -> Page[Served]:
     """A page in date_added order; `after` is the previous page's `next`."""
     o = StixObject
     statement = select(o.pk, o.stix_id, o.modified, o.date_added, o.stix).where(
-        _condition(principal, collection, match)
+        _listing(session, principal, collection, match)
     )
-    if after:
-        statement = statement.where(o.pk > decode_cursor(after))
-    found = session.execute(statement.order_by(o.pk).limit(limit + 1)).all()
+    found, more, cursor = keyset_rows(session, statement, limit, after)
     rows = cast(list[Served], found)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, more, encode_cursor(rows[-1].pk) if more else None)
+    return Page(rows, more, cursor, added_bounds(rows))
+
+
+def added_bounds(rows: Sequence[Served]) -> tuple[datetime, datetime] | None:
+    """The date_added of the first and the last of these rows."""
+    return (rows[0].date_added, rows[-1].date_added) if rows else None
+
+
+def query_texts(
+    session: Session,
+    principal: Principal,
+    collection: Collection,
+    match: Match,
+    limit: int,
+    after: str | None = None,
+) -> Page[Text]:
+    """`query` reading only the stored JSON: converting each row's date_added would cost
+    more than reading it, so only the first and the last are looked up, by primary key."""
+    o = StixObject
+    statement = select(o.pk, o.stix).where(_listing(session, principal, collection, match))
+    found, more, cursor = keyset_rows(session, statement, limit, after)
+    rows = cast(list[Text], found)
+    added = None
+    if rows:
+        bounds = select(o.date_added).where(o.pk.in_({rows[0].pk, rows[-1].pk})).order_by(o.pk)
+        dates = list(session.scalars(bounds))
+        added = (dates[0], dates[-1])
+    return Page(rows, more, cursor, added)
 
 
 # --- writes ------------------------------------------------------------------------------
@@ -312,10 +382,24 @@ def add_objects(
     """Ingest (all or nothing) and keep a status resource of the outcome."""
     if collection.sharing_group_id and defaults.distribution is Distribution.ORG:
         defaults = WriteDefaults(Distribution.GROUP, collection.sharing_group_id, True)
-    misfits = {i: why for i, obj in enumerate(objects) if (why := _fits(collection, obj, defaults))}
+    restricted = collection.types or collection.labels or collection.sharing_group_id
+    misfits = (
+        {i: why for i, obj in enumerate(objects) if (why := _fits(collection, obj, defaults))}
+        if restricted
+        else {}
+    )
     successes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    if misfits:
+    if principal.kind is PrincipalKind.NODE:  # a peer's objects are checked on arrival
+        assert principal.node_id is not None
+        received = receive(
+            session, principal.node_id, objects, moment=utcnow(), future_tolerance=future_tolerance
+        )
+        for item in received.results:
+            reason = item.reason if item.outcome is Outcome.REFUSED else None
+            target = failures if reason else successes
+            target.append(_detail(objects[item.index], item.version, reason or item.outcome.value))
+    elif misfits:
         for i, obj in enumerate(objects):
             reason = misfits.get(i, "not stored: other objects in this request were refused")
             failures.append(_detail(obj, None, reason))
@@ -367,3 +451,57 @@ def delete_object(
     if visible is None:
         raise NotFound(f"no object {object_id}")
     revoke(session, principal, object_id)
+
+
+# --- administration: edit and delete (create_collection is above) ---------------------------
+
+
+def _administered(session: Session, collection_id: str) -> Collection:
+    collection = session.get(Collection, collection_id) if UUID_RE.match(collection_id) else None
+    if collection is None:
+        raise NotFound(f"no collection {collection_id}")
+    return collection
+
+
+def update_collection(
+    session: Session,
+    actor: str,
+    collection_id: str,
+    title: str,
+    *,
+    description: str = "",
+    types: Sequence[str] = (),
+    labels: Sequence[str] = (),
+    sharing_group_id: str | None = None,
+    read_roles: Sequence[str] = (),
+    write_roles: Sequence[str] = (),
+) -> Collection:
+    """Change every property of a collection, checked as `create_collection` checks them."""
+    collection = _administered(session, collection_id)
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise Invalid("a collection title must be 1 to 200 characters")
+    clash = select(Collection.id).where(Collection.title == title, Collection.id != collection.id)
+    if session.scalars(clash).first():
+        raise Conflict(f"a collection titled {title!r} exists already")
+    if sharing_group_id is not None and session.get(SharingGroup, sharing_group_id) is None:
+        raise NotFound(f"no sharing group {sharing_group_id}")
+    collection.title = title
+    collection.description = description
+    collection.types = sorted(set(types))
+    collection.labels = sorted(set(labels))
+    collection.sharing_group_id = sharing_group_id
+    collection.read_roles = parse_roles(read_roles or ALL_ROLES)
+    collection.write_roles = parse_roles(write_roles)
+    append(session, actor, "collection.update", collection.id, {"title": title})
+    return collection
+
+
+def delete_collection(session: Session, actor: str, collection_id: str) -> str:
+    """Remove a collection (a view: no object is touched) and its status resources."""
+    collection = _administered(session, collection_id)
+    title = collection.title
+    session.execute(delete(StatusRow).where(StatusRow.collection_id == collection.id))
+    session.delete(collection)
+    append(session, actor, "collection.delete", collection_id, {"title": title})
+    return title
