@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Engine
 
 from accord.db.metadata import Base
+from accord.intel.search import is_search_schema
 
 config = context.config
 engine: Engine = config.attributes["engine"]
@@ -16,6 +17,8 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Full-text search lives outside the models (FTS5 tables; a tsvector column + GIN).
+        include_name=lambda name, _type, _parents: not is_search_schema(name),
     )
     with context.begin_transaction():
         context.run_migrations()
