@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,9 +14,9 @@ from sqlalchemy import select
 
 from accord.audit.models import AuditEntry
 from accord.identity.models import Role
+from accord.identity.service import enable_totp
 from accord.intel.service import ObjectFilter, list_objects
 from accord.web import throttle, views
-from accord.web.accounts import enable_totp
 from accord.web.routing import WebRoute
 from accord.web.sessions import COOKIE
 from tests.factories import PASSWORD, World
@@ -118,7 +119,7 @@ def test_totp_sign_in_needs_the_current_code(person: Browser, world: World, web:
     account = world.account(world.org())
     secret = pyotp.random_base32()
     with web.db.write() as session:
-        enable_totp(session, account.user.id, secret)
+        enable_totp(session, account.user.id, secret, pyotp.TOTP(secret).at(time.time() - 30))
     response = person.sign_in(account.user.email)
     assert response.headers["location"] == "/login/code"
     assert person.get("/").status_code == 303  # the password alone signs nobody in

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accord.db.base import Base, UtcDateTime, new_uuid, utcnow
@@ -38,6 +38,10 @@ class User(Base):
     )
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code of that step or an earlier one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The web interface's language the user chose (en, ru, zh); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
@@ -61,3 +65,26 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class WebSession(Base):
+    """A signed-in browser: the signed cookie carries a random token, this row its hash.
+
+    Deleting the row ends the session at once, on every server process.
+    """
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the token in the cookie: the table alone lets nobody sign in.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, nullable=False, default=utcnow, index=True
+    )
+
+    user: Mapped[User] = relationship(lazy="joined")

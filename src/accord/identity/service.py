@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+import pyotp
+from sqlalchemy import ColumnElement, CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from accord.audit.models import AuditEntry
 from accord.audit.service import append
 from accord.db.base import utcnow
 from accord.errors import Conflict, Forbidden, Invalid, NotFound
-from accord.identity.models import ApiKey, Role, User
+from accord.identity.models import ApiKey, Role, User, WebSession
 from accord.identity.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
@@ -141,6 +147,8 @@ def update_user(
         user.id,
         {"role": user.role.value, "is_active": user.is_active},
     )
+    if not user.is_active:
+        end_web_sessions(session, principal.actor, user.id)
     return user
 
 
@@ -285,3 +293,280 @@ def touch_api_key(session: Session, key_id: str) -> None:
 
 def needs_touch(key: ApiKey) -> bool:
     return key.last_used_at is None or key.last_used_at < utcnow() - LAST_USED_RESOLUTION
+
+
+# --- accounts: what people change on their own account, and administrators' resets -------
+
+# The web interface's languages, as users may choose them.
+LANGUAGES = frozenset({"en", "ru", "zh"})
+
+
+class WrongCode(Invalid):
+    """A TOTP code that is not valid now, or was accepted once already."""
+
+
+def _own(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def _password_confirmed(session: Session, user: User, password: str) -> bool:
+    """Whether `password` is the user's; a wrong one is audited (so the caller must not
+    raise afterwards: that would roll the audit entry back)."""
+    if verify_password(user.password_hash, password):
+        return True
+    append(session, f"user:{user.email}", "user.password.failed", user.id)
+    return False
+
+
+def _managed(session: Session, principal: Principal, user_id: str) -> User:
+    user = get_user(session, principal, user_id)
+    if not can_manage_user(principal, user.org_id, user.role):
+        raise Forbidden("you may not change this user")
+    return user
+
+
+def change_password(
+    session: Session, user_id: str, current: str, new: str, keep_session: str | None = None
+) -> User | None:
+    """The user's own change; their other web sessions end (`keep_session` goes on).
+
+    None if `current` is not the user's password: audited, nothing changed.
+    """
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if new == current:
+        raise Invalid("the new password must differ from the current one")
+    user = _own(session, user_id)
+    if not _password_confirmed(session, user, current):
+        return None
+    user.password_hash = hash_password(new)
+    actor = f"user:{user.email}"
+    append(session, actor, "user.password.change", user.id)
+    end_web_sessions(session, actor, user.id, keep=keep_session)
+    return user
+
+
+def reset_password(session: Session, principal: Principal, user_id: str) -> tuple[User, str]:
+    """A new random password for a user one manages (shown once); their sessions end."""
+    user = _managed(session, principal, user_id)
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    append(session, principal.actor, "user.password.reset", user.id)
+    end_web_sessions(session, principal.actor, user.id)
+    return user, password
+
+
+def _accepted_step(user: User, secret: str, code: str, now: datetime) -> int | None:
+    """The time step `code` belongs to (now, or one step either side), if never used."""
+    code = code.replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    if len(code) != totp.digits or not code.isdigit():
+        return None
+    current = totp.timecode(now)
+    last = user.totp_last_step if user.totp_last_step is not None else -1
+    for step in (current - 1, current, current + 1):
+        if step > last and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def enable_totp(
+    session: Session,
+    user_id: str,
+    secret: str,
+    code: str,
+    keep_session: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Turn on two-step verification once the user proves their app shows `code`."""
+    user = _own(session, user_id)
+    if user.totp_secret is not None:
+        raise Conflict("two-step verification is on already")
+    step = _accepted_step(user, secret, code, now or utcnow())
+    if step is None:
+        raise WrongCode("the code is not correct")
+    user.totp_secret = secret
+    user.totp_last_step = step
+    actor = f"user:{user.email}"
+    append(session, actor, "user.totp.enable", user.id)
+    end_web_sessions(session, actor, user.id, keep=keep_session)
+    return user
+
+
+def disable_totp(
+    session: Session, user_id: str, password: str, keep_session: str | None = None
+) -> User | None:
+    """None if `password` is not the user's: audited, nothing changed."""
+    user = _own(session, user_id)
+    if not _password_confirmed(session, user, password):
+        return None
+    user.totp_secret = None
+    actor = f"user:{user.email}"
+    append(session, actor, "user.totp.disable", user.id)
+    end_web_sessions(session, actor, user.id, keep=keep_session)
+    return user
+
+
+def remove_totp(session: Session, principal: Principal, user_id: str) -> User:
+    """For a user who lost their authenticator: they sign in with the password alone."""
+    user = _managed(session, principal, user_id)
+    if user.totp_secret is not None:
+        user.totp_secret = None
+        append(session, principal.actor, "user.totp.remove", user.id)
+        end_web_sessions(session, principal.actor, user.id)
+    return user
+
+
+def authenticate_totp(
+    session: Session, user_id: str, code: str, now: datetime | None = None
+) -> User | None:
+    """The second step of a sign-in: each code (time step) is accepted once. Audited."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.totp_secret is None:
+        return None
+    step = _accepted_step(user, user.totp_secret, code, now or utcnow())
+    if step is None:
+        append(session, f"user:{user.email}", "login.failed", user.id, {"why": "totp"})
+        return None
+    user.totp_last_step = step
+    return user
+
+
+def set_language(session: Session, user_id: str, language: str | None) -> User:
+    """The user's language on every device; None: their browser's."""
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(
+            f"unknown language {language!r}: choose one of {', '.join(sorted(LANGUAGES))}"
+        )
+    user = _own(session, user_id)
+    if user.language != language:
+        user.language = language
+        append(session, f"user:{user.email}", "user.language", user.id, {"language": language})
+    return user
+
+
+def previous_sign_in(session: Session, user_id: str) -> datetime | None:
+    """When the user signed in before the sign-in just audited (the audit log keeps it)."""
+    times = session.scalars(
+        select(AuditEntry.at)
+        .where(AuditEntry.action == "login", AuditEntry.target == user_id)
+        .order_by(AuditEntry.seq.desc())
+        .limit(2)
+    ).all()
+    return times[1] if len(times) > 1 else None
+
+
+# --- web sessions --------------------------------------------------------------------------
+
+SESSION_IDLE = timedelta(hours=8)
+SESSION_LIFETIME = timedelta(hours=12)
+# last_seen_at is written at most this often per session, so most pages only read.
+SESSION_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def session_key(token: str) -> str:
+    """The row id of the session whose cookie carries `token` (a 256-bit random string)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _expired(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        WebSession.last_seen_at < now - SESSION_IDLE - SESSION_SEEN_RESOLUTION,
+        WebSession.created_at < now - SESSION_LIFETIME,
+    )
+
+
+def start_web_session(session: Session, user: User, user_agent: str, address: str) -> str:
+    """A new signed-in session for `user`; returns the token for the cookie.
+
+    Expired sessions of every user are deleted on the way.
+    """
+    now = utcnow()
+    session.execute(delete(WebSession).where(_expired(now)))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=session_key(token),
+            user_id=user.id,
+            user_agent=user_agent[:300],
+            address=address[:64],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    return token
+
+
+def web_session_for(session: Session, token: str) -> WebSession | None:
+    """The live session of an active user whose cookie carries `token`, or None."""
+    if len(token) > 100:
+        return None
+    found = session.get(WebSession, session_key(token))
+    if found is None or not found.user.is_active:
+        return None
+    now = utcnow()
+    if (
+        found.last_seen_at < now - SESSION_IDLE - SESSION_SEEN_RESOLUTION
+        or found.created_at < now - SESSION_LIFETIME
+    ):
+        return None
+    return found
+
+
+def needs_seen(found: WebSession) -> bool:
+    return found.last_seen_at < utcnow() - SESSION_SEEN_RESOLUTION
+
+
+def touch_web_session(session: Session, key: str) -> None:
+    """Record use, at most once per SESSION_SEEN_RESOLUTION (called in a write session)."""
+    now = utcnow()
+    session.execute(
+        update(WebSession)
+        .where(WebSession.id == key, WebSession.last_seen_at < now - SESSION_SEEN_RESOLUTION)
+        .values(last_seen_at=now)
+    )
+
+
+def web_sessions_of(session: Session, user_id: str) -> list[WebSession]:
+    """The user's sessions, the most recently used first."""
+    return list(
+        session.scalars(
+            select(WebSession)
+            .where(WebSession.user_id == user_id, ~_expired(utcnow()))
+            .order_by(WebSession.last_seen_at.desc(), WebSession.created_at.desc())
+        )
+    )
+
+
+def end_web_session(session: Session, user_id: str, key: str) -> None:
+    """The user ends one of their own sessions (another device, say)."""
+    found = session.get(WebSession, key) if len(key) == 64 else None
+    if found is None or found.user_id != user_id:
+        raise NotFound("no such session")
+    session.delete(found)
+    append(session, f"user:{found.user.email}", "session.end", user_id, {"count": 1})
+
+
+def end_web_sessions(session: Session, actor: str, user_id: str, keep: str | None = None) -> int:
+    """End every web session of the user but `keep` (a session key); audited if any."""
+    query = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(WebSession.id != keep)
+    ended = cast(CursorResult[Any], session.execute(query)).rowcount
+    if ended:
+        append(session, actor, "session.end", user_id, {"count": ended})
+    return ended
+
+
+def sign_out(session: Session, token: str) -> User | None:
+    """End the session whose cookie carries `token`; audited as a sign-out."""
+    found = session.get(WebSession, session_key(token)) if len(token) <= 100 else None
+    if found is None:
+        return None
+    user = found.user
+    session.delete(found)
+    append(session, f"user:{user.email}", "logout", user.id)
+    return user

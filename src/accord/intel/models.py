@@ -62,6 +62,21 @@ class StixObject(Base):
     __table_args__ = (
         UniqueConstraint("stix_id", "modified", name="uq_objects_version"),
         Index("ix_objects_stix_id", "stix_id"),
+        # The home page: counts by type and level read this index alone (it holds every
+        # column the access rules read); an organization's drafts of one type.
+        Index(
+            "ix_objects_sharing",
+            "type",
+            "tlp",
+            "owner_org_id",
+            "is_latest",
+            "is_latest_published",
+            "published",
+            "distribution",
+            "sharing_group_id",
+            "origin_node_id",
+        ),
+        Index("ix_objects_owner_state", "owner_org_id", "published", "type"),
     )
 
 

@@ -14,12 +14,18 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from accord.errors import AccordError, Conflict, Forbidden, Invalid, NotFound
-from accord.identity.models import Role, User
-from accord.identity.service import principal_for_user
+from accord.identity.models import Role
+from accord.identity.service import (
+    needs_seen,
+    principal_for_user,
+    touch_web_session,
+    web_session_for,
+)
 from accord.sharing.principal import Principal
 from accord.sharing.rules import can_create
 from accord.web import csrf, i18n
@@ -55,6 +61,8 @@ class WebUser:
     org_name: str
     has_totp: bool
     principal: Principal
+    session_key: str  # the id of this session's row (web_sessions)
+    language: str | None  # the user's chosen language; None: the browser's
 
     @property
     def can_write(self) -> bool:
@@ -84,23 +92,19 @@ def form_of(request: Request) -> FormData:
     return form
 
 
-def signed_in(request: Request) -> WebUser:
-    """Dependency: the signed-in user, or a redirect to the sign-in page."""
+def _load_signed_in(request: Request) -> WebUser:
+    """The user of the cookie's live session row; last seen recorded every few minutes."""
     state = request.app.state
     session = web_session(request)
-    user_id = session.get("u")
-    if not isinstance(user_id, str):
+    token = session.get("k")
+    if not isinstance(token, str):
         raise SignInRequired
     with state.db.read() as db_session:
-        user = db_session.get(User, user_id)
-        if (
-            user is None
-            or not user.is_active
-            or state.web.sessions.fingerprint(user) != session.get("f")
-        ):
+        found = web_session_for(db_session, token)
+        if found is None or found.user_id != session.get("u"):
             session.end()
             raise SignInRequired
-        principal = principal_for_user(db_session, user, state.local_node_id)
+        user = found.user
         me = WebUser(
             user_id=user.id,
             email=user.email,
@@ -108,8 +112,26 @@ def signed_in(request: Request) -> WebUser:
             org_id=user.org_id,
             org_name=user.org.name,
             has_totp=user.totp_secret is not None,
-            principal=principal,
+            principal=principal_for_user(db_session, user, state.local_node_id),
+            session_key=found.id,
+            language=user.language,
         )
+        stale = needs_seen(found)
+    if stale:
+        with state.db.write() as db_session:
+            touch_web_session(db_session, me.session_key)
+    return me
+
+
+async def signed_in(request: Request) -> WebUser:
+    """Dependency: the signed-in user, or a redirect to the sign-in page.
+
+    Async, so that the user's own language, set here, holds for the rest of the request
+    (a synchronous dependency runs in a worker thread whose context is thrown away).
+    """
+    me = await run_in_threadpool(_load_signed_in, request)
+    if me.language is not None:
+        i18n.activate(me.language)
     request.state.me = me
     return me
 

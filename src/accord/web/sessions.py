@@ -1,15 +1,15 @@
 """Signed session cookies: who is signed in, the CSRF token, and a few preferences.
 
 The cookie is signed, not encrypted (it holds ids and random tokens, no secrets of
-others). It expires after `IDLE_SECONDS` without use and `ABSOLUTE_SECONDS` after
-sign-in. Changing one's password, TOTP or account state ends every other session,
-because the cookie carries a fingerprint of them that each request checks.
+others). A signed-in cookie carries the random token of a row in `web_sessions`
+(identity.service), which each request looks up: deleting the row (sign-out, "end this
+session", a password change, an administrator disabling the user) ends the session at
+once. The cookie itself expires after `IDLE_SECONDS` without use and `ABSOLUTE_SECONDS`
+after sign-in, as the row does.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -19,11 +19,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from accord.identity.models import User
+from accord.identity.service import SESSION_IDLE, SESSION_LIFETIME
 
 COOKIE = "accord_session"
-IDLE_SECONDS = 8 * 3600
-ABSOLUTE_SECONDS = 12 * 3600
+IDLE_SECONDS = int(SESSION_IDLE.total_seconds())
+ABSOLUTE_SECONDS = int(SESSION_LIFETIME.total_seconds())
 # Re-issue the cookie (sliding the idle limit) at most this often.
 REFRESH_SECONDS = 300
 
@@ -60,10 +60,13 @@ class WebSession:
     def take_flashes(self) -> list[tuple[str, str]]:
         return [(k, t) for k, t in self.pop("fl") or []]
 
-    def start(self, user_id: str, fingerprint: str, since: str | None) -> None:
-        """A new signed-in session: every earlier value (and the CSRF token) is dropped."""
+    def start(self, user_id: str, token: str, since: str | None) -> None:
+        """A new signed-in session: every earlier value (and the CSRF token) is dropped.
+
+        `token` is the random token of the session's row (identity.service).
+        """
         keep = {k: self.data[k] for k in ("fl",) if k in self.data}
-        self.data = {"u": user_id, "f": fingerprint, "i": int(time.time()), **keep}
+        self.data = {"u": user_id, "k": token, "i": int(time.time()), **keep}
         if since:
             self.data["s"] = since
         self.dirty = True
@@ -76,9 +79,6 @@ class WebSession:
 class SessionStore:
     def __init__(self, secret: str) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="accord.web.session")
-        self._fingerprint_key = hashlib.sha256(
-            b"accord.web.fingerprint:" + secret.encode()
-        ).digest()
 
     def load(self, request: Request) -> WebSession:
         raw = request.cookies.get(COOKIE)
@@ -111,8 +111,3 @@ class SessionStore:
             samesite="lax",
             secure=request.url.scheme == "https",
         )
-
-    def fingerprint(self, user: User) -> str:
-        """Changes when the password, TOTP secret or active state of the user changes."""
-        state = f"{user.password_hash}|{user.totp_secret or ''}|{user.is_active}".encode()
-        return hmac.new(self._fingerprint_key, state, hashlib.sha256).hexdigest()[:32]

@@ -1,4 +1,4 @@
-"""Administration: organizations, users, API keys and sharing groups.
+"""Administration: organizations, users, API keys, sharing groups and TAXII collections.
 
 Each page calls the services, which apply the write rules; the pages only hide what a
 role cannot do, and answer the services' refusals in words.
@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
-from accord.errors import Conflict, Forbidden, Invalid
+from accord.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.identity.models import Role
 from accord.identity.service import (
     add_user,
@@ -19,6 +19,8 @@ from accord.identity.service import (
     get_user,
     issue_api_key,
     parse_role,
+    remove_totp,
+    reset_password,
     revoke_api_key,
     update_user,
     users_visible_to,
@@ -38,7 +40,12 @@ from accord.sharing.service import (
     groups_visible_to,
     remove_member,
 )
-from accord.web.accounts import remove_totp, reset_password
+from accord.taxii.service import (
+    all_collections,
+    create_collection,
+    delete_collection,
+    update_collection,
+)
 from accord.web.i18n import gettext as _
 from accord.web.routing import Me, WebUser, form_of, web_session
 from accord.web.templating import render
@@ -341,3 +348,134 @@ def remove_group_member(request: Request, me: Me, group_id: str, org_id: str) ->
         name = org.name
     web_session(request).flash("success", _("%(name)s removed from the group.") % {"name": name})
     return redirect(f"/groups/{group_id}")
+
+
+# --- TAXII collections -------------------------------------------------------------------
+
+COLLECTION_FIELDS = ("title", "description", "types", "labels", "group")
+
+
+def _node_admin(me: WebUser) -> None:
+    if not me.is_admin:
+        raise Forbidden("TAXII collections are for node administrators")
+
+
+def _words(text: str) -> list[str]:
+    """A list typed as words separated by commas or spaces."""
+    return [w for w in text.replace(",", " ").split() if w]
+
+
+def _collections(
+    request: Request, extra: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    with request.app.state.db.read() as session:
+        collections = all_collections(session)
+        groups = {g.id: g.name for g in groups_visible_to(session, request.state.me.principal)}
+    context: dict[str, Any] = {
+        "collections": collections,
+        "groups": groups,
+        "roles": list(Role),
+        "error": None,
+        "editing": None,
+        "values": {
+            **dict.fromkeys(COLLECTION_FIELDS, ""),
+            "read": [r.value for r in Role],
+            "write": [],
+        },
+    }
+    context.update(extra or {})
+    return render(request, "admin/collections.html", context, status)
+
+
+def _collection_form(request: Request) -> dict[str, Any]:
+    form = form_of(request)
+    values: dict[str, Any] = {k: field(form, k) for k in COLLECTION_FIELDS}
+    for key in ("read", "write"):
+        values[key] = [v for v in form.getlist(key) if isinstance(v, str)]
+    return values
+
+
+def _collection_error(exc: Exception) -> str:
+    if isinstance(exc, Conflict):
+        return _("A collection with this title exists already.")
+    if isinstance(exc, NotFound):
+        return _("Choose a sharing group from the list.")
+    return _("Give the collection a title (200 characters at most) and choose known roles.")
+
+
+def _saved(request: Request, values: dict[str, Any], collection_id: str | None) -> str:
+    """Create or update the collection the form describes; returns its title."""
+    properties: dict[str, Any] = {
+        "description": values["description"],
+        "types": _words(values["types"]),
+        "labels": _words(values["labels"]),
+        "sharing_group_id": values["group"] or None,
+        "read_roles": values["read"],
+        "write_roles": values["write"],
+    }
+    actor = request.state.me.principal.actor
+    with request.app.state.db.write() as session:
+        if collection_id is None:
+            found = create_collection(session, actor, values["title"], **properties)
+        else:
+            found = update_collection(session, actor, collection_id, values["title"], **properties)
+        return found.title
+
+
+@router.get("/admin/collections")
+def collections(request: Request, me: Me) -> Response:
+    _node_admin(me)
+    return _collections(request)
+
+
+@router.post("/admin/collections")
+def add_collection(request: Request, me: Me) -> Response:
+    _node_admin(me)
+    values = _collection_form(request)
+    try:
+        title = _saved(request, values, None)
+    except (Conflict, Invalid, NotFound) as exc:
+        return _collections(request, {"error": _collection_error(exc), "values": values}, 422)
+    web_session(request).flash("success", _("Collection %(title)s added.") % {"title": title})
+    return redirect("/admin/collections")
+
+
+@router.get("/admin/collections/{collection_id}")
+def collection(request: Request, me: Me, collection_id: str) -> Response:
+    _node_admin(me)
+    with request.app.state.db.read() as session:
+        found = next((c for c in all_collections(session) if c.id == collection_id), None)
+        if found is None:
+            raise NotFound(f"no collection {collection_id}")
+        values = {
+            "title": found.title,
+            "description": found.description,
+            "types": ", ".join(found.types),
+            "labels": ", ".join(found.labels),
+            "group": found.sharing_group_id or "",
+            "read": list(found.read_roles),
+            "write": list(found.write_roles),
+        }
+    return _collections(request, {"editing": collection_id, "values": values})
+
+
+@router.post("/admin/collections/{collection_id}")
+def change_collection(request: Request, me: Me, collection_id: str) -> Response:
+    _node_admin(me)
+    values = _collection_form(request)
+    try:
+        title = _saved(request, values, collection_id)
+    except (Conflict, Invalid, NotFound) as exc:
+        extra = {"error": _collection_error(exc), "values": values, "editing": collection_id}
+        return _collections(request, extra, 422)
+    web_session(request).flash("success", _("Collection %(title)s saved.") % {"title": title})
+    return redirect("/admin/collections")
+
+
+@router.post("/admin/collections/{collection_id}/delete")
+def remove_collection(request: Request, me: Me, collection_id: str) -> Response:
+    _node_admin(me)
+    with request.app.state.db.write() as session:
+        title = delete_collection(session, me.principal.actor, collection_id)
+    web_session(request).flash("success", _("Collection %(title)s deleted.") % {"title": title})
+    return redirect("/admin/collections")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import time
 
-import pyotp
 from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from accord.audit.service import append
 from accord.identity.models import User
-from accord.identity.service import authenticate_password
+from accord.identity.service import (
+    authenticate_password,
+    authenticate_totp,
+    previous_sign_in,
+    set_language,
+    sign_out,
+    start_web_session,
+    web_session_for,
+)
 from accord.intel.timestamps import format_stix
 from accord.web import i18n
-from accord.web.accounts import previous_sign_in
 from accord.web.i18n import gettext as _
 from accord.web.routing import form_of, web_session
 from accord.web.templating import render
@@ -52,10 +59,38 @@ def _throttled(request: Request, email: str) -> Response | None:
     return render(request, "login.html", {"error": message, "email": email, "next": "/"}, 429)
 
 
-def _complete(request: Request, user: User, since: str | None, next_url: str) -> Response:
-    session = web_session(request)
-    session.start(user.id, request.app.state.web.sessions.fingerprint(user), since)
-    return redirect(safe_next(next_url))
+def remember_language(request: Request, response: Response, language: str) -> None:
+    """The language cookie: the choice of this browser, signed in or out."""
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _open_session(request: Request, session: Session, user: User) -> str:
+    """A row for the new signed-in session (in the caller's write); returns its token."""
+    agent = request.headers.get("user-agent", "")
+    return start_web_session(session, user, agent, _address(request))
+
+
+def _complete(
+    request: Request,
+    token: str,
+    user_id: str,
+    language: str | None,
+    since: str | None,
+    next_url: str,
+) -> Response:
+    web_session(request).start(user_id, token, since)
+    response = redirect(safe_next(next_url))
+    if language is not None:  # so that pages keep it after sign-out too
+        remember_language(request, response, language)
+    return response
 
 
 @router.get("/login")
@@ -79,10 +114,14 @@ def login(request: Request) -> Response:
     refused = _throttled(request, email)
     if refused is not None:
         return refused
+    token = None
     with state.db.write() as session:
         user = authenticate_password(session, email, password)
-        since = previous_sign_in(session, user.id) if user is not None else None
-        pending_totp = user is not None and user.totp_secret is not None
+        if user is not None:
+            since = previous_sign_in(session, user.id)
+            user_id, language = user.id, user.language
+            if user.totp_secret is None:
+                token = _open_session(request, session, user)
     if user is None:
         state.web.throttle.failed(email, _address(request))
         error = _("The e-mail address or password is not correct.")
@@ -90,15 +129,15 @@ def login(request: Request) -> Response:
             request, "login.html", {"error": error, "email": email, "next": next_url}, 401
         )
     since_text = format_stix(since) if since else None
-    if pending_totp:
+    if token is None:  # the password was right; now the TOTP code
         web = web_session(request)
         web.end()
         web.set(
-            "p", {"u": user.id, "t": int(time.time()), "s": since_text, "n": next_url, "e": email}
+            "p", {"u": user_id, "t": int(time.time()), "s": since_text, "n": next_url, "e": email}
         )
         return redirect("/login/code")
     state.web.throttle.succeeded(email, _address(request))
-    return _complete(request, user, since_text, next_url)
+    return _complete(request, token, user_id, language, since_text, next_url)
 
 
 def _pending(request: Request) -> dict[str, object] | None:
@@ -126,54 +165,46 @@ def code(request: Request) -> Response:
     refused = _throttled(request, email)
     if refused is not None:
         return refused
-    given = field(form_of(request), "code").replace(" ", "")
+    token = None
     with state.db.write() as session:
-        user = session.get(User, str(pending["u"]))
-        ok = (
-            user is not None
-            and user.is_active
-            and user.totp_secret is not None
-            and given.isdigit()
-            and pyotp.TOTP(user.totp_secret).verify(given, valid_window=1)
-        )
-        if user is not None and not ok:
-            append(session, f"user:{user.email}", "login.failed", user.id, {"why": "totp"})
-    if user is None or not ok:
+        user = authenticate_totp(session, str(pending["u"]), field(form_of(request), "code"))
+        if user is not None:
+            user_id, language = user.id, user.language
+            token = _open_session(request, session, user)
+    if token is None:
         state.web.throttle.failed(email, _address(request))
         error = _("The code is not correct. Enter the current code from your authenticator app.")
         return render(request, "login_code.html", {"error": error}, 401)
     state.web.throttle.succeeded(email, _address(request))
     since = pending.get("s")
-    return _complete(request, user, since if isinstance(since, str) else None, str(pending["n"]))
+    since_text = since if isinstance(since, str) else None
+    return _complete(request, token, user_id, language, since_text, str(pending["n"]))
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
     session = web_session(request)
-    user_id = session.get("u")
+    token = session.get("k")
     session.end()
-    if isinstance(user_id, str):
+    if isinstance(token, str):
         with request.app.state.db.write() as db_session:
-            user = db_session.get(User, user_id)
-            if user is not None:
-                append(db_session, f"user:{user.email}", "logout", user.id)
+            sign_out(db_session, token)
     session.flash("info", _("You have signed out."))
     return redirect("/login")
 
 
 @router.post("/language")
 def language(request: Request) -> Response:
+    """This browser's language; a signed-in user's too, on every device."""
     form = form_of(request)
     chosen = field(form, "language")
     response = redirect(safe_next(field(form, "next")))
     if chosen in i18n.LANGUAGES:
-        response.set_cookie(
-            i18n.LANGUAGE_COOKIE,
-            chosen,
-            max_age=LANGUAGE_COOKIE_SECONDS,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
+        remember_language(request, response, chosen)
+        token = web_session(request).get("k")
+        if isinstance(token, str):
+            with request.app.state.db.write() as session:
+                found = web_session_for(session, token)
+                if found is not None:
+                    set_language(session, found.user_id, chosen)
     return response

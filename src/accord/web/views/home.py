@@ -30,25 +30,18 @@ def home(request: Request, me: Me) -> Response:
     p = me.principal
     with request.app.state.db.read() as session:
         names = org_names(session)
-        fresh = newest(
-            session,
-            p,
-            ObjectFilter(published=True, added_since=window),
-            NEW_LIMIT,
-            others_only=True,
-        )
+        # Others' newest published objects, one read for both lists: pk grows with
+        # date_added, so those added since `window` are a prefix of them.
+        latest = newest(
+            session, p, ObjectFilter(published=True), NEW_LIMIT + 1, others_only=True
+        ).rows
+        fresh = [r for r in latest if r.date_added > window]
+        recent = [] if fresh else latest[:RECENT_LIMIT]
         drafts = newest(
             session,
             p,
             ObjectFilter(types=["report"], published=False, owner_org=me.org_id),
             DRAFT_LIMIT,
-        )
-        recent = (
-            []
-            if fresh.rows
-            else newest(
-                session, p, ObjectFilter(published=True), RECENT_LIMIT, others_only=True
-            ).rows
         )
         by_type, by_tlp = counts(session, p, ObjectFilter())
     return render(
@@ -57,8 +50,8 @@ def home(request: Request, me: Me) -> Response:
         {
             "since": since,
             "first_visit_days": FIRST_VISIT_DAYS,
-            "fresh": [Item.of(r, names) for r in fresh.rows],
-            "more_fresh": fresh.older is not None,
+            "fresh": [Item.of(r, names) for r in fresh[:NEW_LIMIT]],
+            "more_fresh": len(fresh) > NEW_LIMIT,
             "recent": [Item.of(r, names) for r in recent],
             "drafts": [Item.of(r, names) for r in drafts.rows],
             "by_type": sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])),

@@ -9,14 +9,22 @@ from typing import Any
 
 import orjson
 from fastapi import Request
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from accord.db.base import utcnow
-from accord.errors import Forbidden, NotFound
+from accord.errors import Forbidden, Invalid, NotFound
 from accord.intel import service
 from accord.intel.ingest import IngestResult, Status, WriteDefaults, ingest
 from accord.intel.models import StixObject
+from accord.intel.search import (
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    SearchQuery,
+    highlight_spans,
+    parse,
+)
 from accord.intel.service import MAX_PK, ObjectFilter
 from accord.intel.vocabulary import SCO_REQUIRED
 from accord.organizations.service import list_organizations
@@ -27,7 +35,7 @@ from accord.sharing.tlp import Tlp
 from accord.web.audience import audience
 from accord.web.i18n import gettext as _
 from accord.web.i18n import ngettext
-from accord.web.queries import newest
+from accord.web.queries import NewestPage, latest_of, newest, versions_of
 from accord.web.reportform import (
     DISTRIBUTIONS,
     KINDS,
@@ -83,6 +91,9 @@ def list_reports(request: Request, me: Me) -> Response:
     label = q.get("label", "").strip()
     start, end = q.get("from", ""), q.get("to", "")
     before_text = q.get("before", "")
+    text = q.get("q", "").strip()
+    query = _search_of(text)
+    bad_search = bool(text) and query is None
     since = _day(start)
     f = ObjectFilter(
         types=[chosen_type] if chosen_type in LIST_TYPES else [],
@@ -90,15 +101,21 @@ def list_reports(request: Request, me: Me) -> Response:
         labels=[label] if label else [],
         tlp=[TLP_CHOICES[tlp_code]] if tlp_code in TLP_CHOICES else [],
         added_since=since - timedelta(microseconds=1) if since else None,
+        search=query,
     )
     before = int(before_text) if before_text.isdigit() and int(before_text) <= MAX_PK else None
     with request.app.state.db.read() as session:
         names = org_names(session)
-        page = newest(
-            session, me.principal, f, PAGE_SIZE, before=before, added_until=_day(end, end=True)
+        page = (
+            NewestPage([], None)  # a search that is no search finds nothing
+            if bad_search
+            else newest(
+                session, me.principal, f, PAGE_SIZE, before=before, added_until=_day(end, end=True)
+            )
         )
         organizations = list_organizations(session)
     filters = {
+        "q": text,
         "type": chosen_type,
         "org": owner,
         "tlp": tlp_code,
@@ -109,12 +126,20 @@ def list_reports(request: Request, me: Me) -> Response:
     older = None
     if page.older is not None:
         older = request.url.include_query_params(before=page.older)
+    items = [Item.of(r, names) for r in page.rows]
+    if query is not None:
+        for item in items:
+            item.title = _highlighted(item.title, query)
+    # The search box asks for the results alone while one types.
+    partial = request.headers.get("hx-target") == "results"
     return render(
         request,
-        "reports/list.html",
+        "reports/results.html" if partial else "reports/list.html",
         {
-            "items": [Item.of(r, names) for r in page.rows],
+            "items": items,
             "filters": filters,
+            "bad_search": bad_search,
+            "search_limits": {"terms": MAX_TERMS, "chars": MAX_QUERY_CHARS},
             "types": LIST_TYPES,
             "type_names": TYPE_NAMES,
             "organizations": organizations,
@@ -125,19 +150,37 @@ def list_reports(request: Request, me: Me) -> Response:
     )
 
 
+def _search_of(text: str) -> SearchQuery | None:
+    """The search typed in the list's box; None when empty or not a search."""
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except Invalid:
+        return None  # the page says why
+
+
+def _highlighted(text: str, query: SearchQuery) -> Markup:
+    """`text`, escaped, with each occurrence of a search term in <mark>."""
+    out = Markup()
+    last = 0
+    for start, end in highlight_spans(text, query):
+        out += text[last:start]
+        out += Markup("<mark>{}</mark>").format(text[start:end])
+        last = end
+    return out + text[last:]
+
+
 def _referenced(
     session: Session, me: WebUser, obj: dict[str, Any], names: dict[str, str]
 ) -> list[Item]:
     refs = obj.get("object_refs")
     if not isinstance(refs, list):
         return []
-    items: list[Item] = []
-    for ref in refs[:MAX_REFS_SHOWN]:
-        try:
-            items.append(Item.of(service.get_latest(session, me.principal, str(ref)), names))
-        except NotFound:
-            continue  # not visible to this user: it does not exist for them
-    return items
+    shown = [str(ref) for ref in refs[:MAX_REFS_SHOWN]]
+    found = latest_of(session, me.principal, shown)
+    # An id absent from `found` is not visible to this user: it does not exist for them.
+    return [Item.of(found[ref], names) for ref in shown if ref in found]
 
 
 @router.get("/objects/{stix_id}")
@@ -147,7 +190,7 @@ def view_object(request: Request, me: Me, stix_id: str) -> Response:
         row = service.get_latest(session, p, stix_id)
         names = org_names(session)
         item = Item.of(row, names)
-        versions = [Item.of(v, names) for v in service.get_versions(session, p, stix_id)]
+        versions = [Item.of(v, names) for v in versions_of(session, p, row)]
         referenced = _referenced(session, me, item.obj, names)
         seen_by = audience(
             session, p, row.owner_org_id, row.distribution, row.sharing_group_id, row.tlp
