@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.exc import OperationalError
 
-from bench import medallion
+from bench import medallion, sync
 from bench.report import table, write_json
 from bench.runner import Config, postgres_admin_url, postgres_version, run, say
 from bench.server import BenchError
@@ -92,7 +92,19 @@ def parser() -> argparse.ArgumentParser:
         help="sqlite,postgresql (default: sqlite, plus postgresql when "
         "ACCORD_BENCH_DATABASE_URL or ACCORD_TEST_DATABASE_URL is set)",
     )
+    p.add_argument(
+        "--sync-max",
+        type=_not_negative,
+        default=10_000,
+        help="largest size whose node-to-node sync is measured in the default run; 0: never",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write JSON results")
+    p.add_argument(
+        "--sync",
+        action="store_true",
+        help="measure node-to-node sync instead: full sync of each size A to B (objects/s), "
+        "then 100 changed objects (ms)",
+    )
     return p
 
 
@@ -104,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         say("error: postgresql needs ACCORD_BENCH_DATABASE_URL or ACCORD_TEST_DATABASE_URL")
         return 2
     sizes = args.sizes + ([1_000_000] if args.with_1m and 1_000_000 not in args.sizes else [])
+    if args.sync:
+        return sync.main(
+            Config(sizes, args.chunk, args.repeat, args.seed, backends, args.out, admin_url)
+        )
     if min(sizes) <= args.medallion_max and not medallion.installed():
         say(
             "error: medallion is not installed: `pip install -e '.[bench]'` (make bench does), "
@@ -125,6 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pg_version = postgres_version(admin_url) if "postgresql" in backends and admin_url else None
         figures = run(config)
+        figures += sync.figures(
+            [size for size in sizes if size <= args.sync_max],
+            backends,
+            repeat=config.repeat,
+            admin_url=admin_url,
+            seed=config.seed,
+            chunk=config.chunk,
+            log=say,
+        )
     except BenchError as exc:
         say(f"error: {exc}")
         return 1
@@ -141,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "first_page_gets": config.first_page_gets,
         "medallion_max": config.medallion_max,
         "medallion_repeat": config.medallion_repeat,
+        "sync_max": args.sync_max,
     }
     write_json(config.out, figures, settings, pg_version, medallion.version())
     say(f"results written to {config.out}")

@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from bench import data, ingest, medallion, report, runner, server, taxii
+from bench import data, ingest, medallion, report, runner, server, sync, taxii
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = runner.postgres_admin_url()  # the same rule the bench follows
@@ -40,7 +40,7 @@ ACCORD_OPERATIONS = (
     *report.TAXII_OPERATIONS,
     report.IMPORT,
 )
-MS = {report.FIRST_PAGE, report.TAXII_FIRST_PAGE}
+MS = {report.FIRST_PAGE, report.TAXII_FIRST_PAGE, sync.INCREMENTAL}
 
 
 def run_bench(
@@ -79,7 +79,13 @@ def test_bench_writes_positive_figures_for_every_backend(tmp_path: Path) -> None
     for operation in (report.POST, report.TAXII_POST, report.IMPORT, report.MEDALLION):
         assert operation in done.stdout
     result = orjson.loads(out.read_bytes())
-    assert set(result) >= {"config", "machine", "figures", "taxii_first_page_scaling"}
+    assert set(result) >= {
+        "config",
+        "machine",
+        "figures",
+        "taxii_first_page_scaling",
+        "versus_medallion",
+    }
     assert result["config"]["sizes"] == [200]
     assert result["config"]["backends"] == BACKENDS
     assert result["config"]["first_page_gets"] == 3
@@ -97,6 +103,7 @@ def test_bench_writes_positive_figures_for_every_backend(tmp_path: Path) -> None
     expected |= {(b, report.CEILING_EXECUTEMANY) for b in BACKENDS}
     expected |= {("postgresql", report.CEILING_COPY)} if PG_URL else set()
     expected |= {(report.MEDALLION, op) for op in report.TAXII_OPERATIONS}
+    expected |= {(b, op) for b in BACKENDS for op in (sync.FULL, sync.INCREMENTAL)}
     assert set(figures) == expected
     for (backend, operation), f in figures.items():
         assert set(f) == FIGURE_KEYS
@@ -108,11 +115,15 @@ def test_bench_writes_positive_figures_for_every_backend(tmp_path: Path) -> None
         assert f["unit"] == ("ms" if operation in MS else "objects/s")
         over_ceiling = operation.startswith("ceiling") or operation == report.IMPORT
         assert (f["accord_over_ceiling"] is not None) == over_ceiling
-        over_medallion = operation in report.TAXII_OPERATIONS and backend != report.MEDALLION
+        over_medallion = operation in ACCORD_OPERATIONS and backend != report.MEDALLION
         assert (f["accord_over_medallion"] is not None) == over_medallion
         if over_medallion:
-            theirs = figures[(report.MEDALLION, operation)]["median"]
+            counterpart = report.MEDALLION_COUNTERPART[operation]
+            theirs = figures[(report.MEDALLION, counterpart)]["median"]
             assert f["accord_over_medallion"] == pytest.approx(f["median"] / theirs)
+    # Every Accord operation on every backend was compared with medallion.
+    assert result["versus_medallion"]["compared"] == len(ACCORD_OPERATIONS) * len(BACKENDS)
+    assert "comparisons (Accord/medallion" in done.stdout
     for backend in BACKENDS:
         imported = figures[(backend, report.IMPORT)]
         ceiling = figures[(backend, report.IMPORT_CEILING[backend])]["median"]
@@ -144,6 +155,7 @@ def test_sizes_above_the_medallion_cap_say_so(tmp_path: Path) -> None:
         assert theirs["runs"] == []
         assert (theirs["median"], theirs["min"], theirs["max"]) == (None, None, None)
         assert theirs["note"] == report.ABOVE_CAP
+    for operation in ACCORD_OPERATIONS:
         mine = figures[("sqlite", operation)]
         assert len(mine["runs"]) == 1
         assert mine["accord_over_medallion"] is None

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db.base import Base, UtcDateTime, new_uuid, utcnow
@@ -68,6 +78,11 @@ class SyncState(Base):
     sent: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     refused: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The local `objects.pk` up to which push has offered this node what is new.
+    push_cursor: Mapped[int | None] = mapped_column(BigInteger)
+    # Failed pushes in a row, and when the next push may be tried (sync.backoff).
+    push_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    push_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SyncRefusal(Base):
@@ -82,3 +97,51 @@ class SyncRefusal(Base):
     object_id: Mapped[str] = mapped_column(String(128), nullable=False)
     version: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     reason: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Invitation(Base):
+    """A one-time key that lets one peer node introduce itself (the handshake)."""
+
+    __tablename__ = "node_invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    # The name this node will know the invited peer by.
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    # SHA-256 of the whole key: keys are 256-bit random, so a fast hash is safe.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    node_id: Mapped[str | None] = mapped_column(ForeignKey("nodes.id"))
+
+
+class RelayedNode(Base):
+    """A node known only through a peer's directory: which peer vouched for its key."""
+
+    __tablename__ = "relayed_nodes"
+
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    via_node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), nullable=False, index=True)
+    learned_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class ObjectSignature(Base):
+    """Accord's extension of one object version as it travels between nodes: the origin
+    node's id, the owner organization, the sharing group's definition and the origin's
+    signature. Made at first egress for objects that originate here (versions are
+    immutable), kept as received for objects relayed from elsewhere."""
+
+    __tablename__ = "object_signatures"
+
+    stix_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    modified: Mapped[str] = mapped_column(String(32), primary_key=True)
+    extension: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["stix_id", "modified"],
+            ["objects.stix_id", "objects.modified"],
+            ondelete="CASCADE",
+        ),
+    )

@@ -6,19 +6,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append
 from accord.db.base import utcnow
-from accord.errors import Conflict, Invalid, NotFound
-from accord.federation.models import Agreement, Direction, NodeSecret, Peer
+from accord.errors import Conflict, Forbidden, Invalid, NotFound
+from accord.federation.models import (
+    Agreement,
+    Direction,
+    NodeSecret,
+    Peer,
+    RelayedNode,
+    SyncRefusal,
+    SyncState,
+)
 from accord.federation.signing import NodeKey, fingerprint_of, normalize_fingerprint
 from accord.identity.models import ApiKey
 from accord.identity.passwords import api_key_hash, generate_api_key
 from accord.organizations.models import Node, Organization, OrgKind
 from accord.organizations.service import local_node
+from accord.sharing.principal import Principal
+from accord.sharing.rules import can_manage_federation
 from accord.sharing.tlp import Tlp
+
+NAME_MAX = 200
+COUNTRY_LENGTH = 2  # ISO 3166 alpha-2
 
 
 def ensure_node_key(session: Session, node: Node, actor: str = "system") -> NodeKey:
@@ -52,53 +65,83 @@ class RemoteOrg:
 
 @dataclass(frozen=True)
 class PeerInfo:
-    """What a peer says of itself at GET /api/v1/node."""
+    """What a node says of itself at GET /api/v1/node; `nodes` are the others it knows."""
 
     id: str
     name: str
     public_key: str
     organizations: Sequence[RemoteOrg]
+    nodes: Sequence[PeerInfo] = ()
+
+
+def node_info(session: Session) -> PeerInfo:
+    """This node's directory entry: itself, its organizations, and every node it knows.
+
+    The known nodes' keys let a node two hops away verify the origin signature of
+    objects relayed to it.
+    """
+    node, _key = local_key(session)
+    known = session.scalars(
+        select(Node)
+        .where(Node.is_local.is_(False), Node.public_key.is_not(None))
+        .order_by(Node.name)
+    )
+    return PeerInfo(
+        node.id,
+        node.name,
+        node.public_key or "",
+        _orgs_of(session, node.id),
+        [PeerInfo(n.id, n.name, n.public_key or "", _orgs_of(session, n.id)) for n in known],
+    )
+
+
+def _orgs_of(session: Session, node_id: str) -> list[RemoteOrg]:
+    orgs = session.scalars(
+        select(Organization).where(Organization.node_id == node_id).order_by(Organization.name)
+    )
+    return [RemoteOrg(o.id, o.name, o.country, o.kind.value) for o in orgs]
 
 
 def add_peer(
-    session: Session, actor: str, info: PeerInfo, url: str, api_key: str, fingerprint: str
+    session: Session,
+    actor: str,
+    info: PeerInfo,
+    url: str,
+    api_key: str,
+    fingerprint: str,
+    *,
+    name: str | None = None,
 ) -> Node:
-    """Register a peer whose key matches the fingerprint its operator gave out of band."""
-    expected = normalize_fingerprint(fingerprint)
-    try:
-        actual = fingerprint_of(info.public_key)
-    except ValueError:
-        raise Invalid("the peer sent no valid public key") from None
-    if expected != actual:
-        raise Invalid(f"the peer's key has fingerprint {actual}, not {expected}: not added")
-    if session.get(Node, info.id) is not None:
-        raise Conflict(f"node {info.id} is known already")
-    if session.scalars(select(Node.id).where(Node.name == info.name)).first():
-        raise Conflict(f"a node named {info.name!r} is known already")
-    node = Node(id=info.id, name=info.name, is_local=False, url=url, public_key=info.public_key)
-    session.add(node)
+    """Register a peer whose key matches the fingerprint its operator gave out of band.
+
+    `name` is what this node calls the peer (its own name by default). A node known so
+    far only through another peer's directory becomes a direct peer, with the key the
+    fingerprint vouches for.
+    """
+    actual = _checked_fingerprint(info.public_key, fingerprint)
+    name = check_node_name(name if name is not None else info.name)
+    node = session.get(Node, info.id)
+    if node is not None and node.is_local:
+        raise Invalid("that is this node itself, not a peer")
+    if node is not None and session.get(Peer, node.id) is not None:
+        raise Conflict(f"node {info.id} is a peer already (named {node.name!r} here)")
+    if session.scalars(select(Node.id).where(Node.name == name, Node.id != info.id)).first():
+        raise Conflict(f"a node named {name!r} is known already")
+    if node is None:
+        node = Node(id=info.id, name=name, is_local=False, url=url, public_key=info.public_key)
+        session.add(node)
+    else:
+        _promote(session, node, name, url, info.public_key)
     session.flush()
     session.add(Peer(node_id=node.id, url=url.rstrip("/") + "/", api_key=api_key))
-    for org in info.organizations:
-        if session.get(Organization, org.id) is not None:
-            continue
-        if session.scalars(select(Organization.id).where(Organization.name == org.name)).first():
-            raise Conflict(f"an organization named {org.name!r} exists here already")
-        try:
-            kind = OrgKind(org.kind)
-        except ValueError:
-            raise Invalid(f"the peer sent an unknown organization kind {org.kind!r}") from None
-        session.add(
-            Organization(id=org.id, name=org.name, country=org.country, kind=kind, node_id=node.id)
-        )
-    session.flush()
+    _add_orgs(session, node, _checked_orgs(session, info.organizations, strict=True))
     append(
         session,
         actor,
         "node.add",
         node.id,
         {
-            "name": info.name,
+            "name": name,
             "url": url,
             "fingerprint": actual,
             "organizations": sorted(o.id for o in info.organizations),
@@ -107,17 +150,180 @@ def add_peer(
     return node
 
 
+def _checked_fingerprint(public_key: str, fingerprint: str) -> str:
+    expected = normalize_fingerprint(fingerprint)
+    try:
+        actual = fingerprint_of(public_key)
+        NodeKey.from_public_text(public_key)
+    except ValueError:
+        raise Invalid("the peer sent no valid public key") from None
+    if expected != actual:
+        raise Invalid(f"the peer's key has fingerprint {actual}, not {expected}: not added")
+    return actual
+
+
+def check_node_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise Invalid(f"a node name must be 1 to {NAME_MAX} characters")
+    return name
+
+
+def _promote(session: Session, node: Node, name: str, url: str, public_key: str) -> None:
+    """A relayed node becomes a direct peer; the key its operator vouched for wins."""
+    relayed = session.get(RelayedNode, node.id)
+    if relayed is not None:
+        session.delete(relayed)
+    node.name, node.url, node.public_key = name, url, public_key
+
+
+def _checked_orgs(
+    session: Session, orgs: Sequence[RemoteOrg], *, strict: bool
+) -> list[Organization]:
+    """New organizations to register, all validated before any is added.
+
+    Strict (a peer its operator is adding): a name clash is an error. Otherwise (a
+    directory learned through a peer) the clashing name is told apart by the id.
+    """
+    new: dict[str, Organization] = {}
+    for org in orgs:
+        if org.id in new or session.get(Organization, org.id) is not None:
+            continue
+        try:
+            kind = OrgKind(org.kind)
+        except ValueError:
+            raise Invalid(f"the peer sent an unknown organization kind {org.kind!r}") from None
+        if not org.name.strip() or len(org.country) != COUNTRY_LENGTH:
+            raise Invalid(f"the peer sent an organization without name or country: {org.id}")
+        name = org.name.strip()[:NAME_MAX]
+        taken = {o.name for o in new.values()}
+        if (
+            name in taken
+            or session.scalars(select(Organization.id).where(Organization.name == name)).first()
+        ):
+            if strict:
+                raise Conflict(f"an organization named {name!r} exists here already")
+            name = f"{name[: NAME_MAX - 11]} ({org.id[:8]})"
+        new[org.id] = Organization(id=org.id, name=name, country=org.country.upper(), kind=kind)
+    return list(new.values())
+
+
+def _add_orgs(session: Session, node: Node, orgs: Sequence[Organization]) -> None:
+    for org in orgs:
+        org.node_id = node.id
+        session.add(org)
+    session.flush()
+
+
+def learn_nodes(session: Session, actor: str, via: Node, infos: Sequence[PeerInfo]) -> list[Node]:
+    """Register the nodes a peer's directory names that this node does not know yet.
+
+    A relayed node has no Peer row (nothing is pulled from or pushed to it); its key
+    only verifies the origin signature of objects that travel on to this node. A
+    known node's key is never replaced by what a peer says; an entry with an invalid
+    key or organization is left out, and the rest is learned.
+    """
+    local_id = local_node(session).id
+    learned = []
+    for info in infos:
+        if info.id in (local_id, via.id) or session.get(Node, info.id) is not None:
+            continue
+        try:
+            fingerprint = fingerprint_of(info.public_key)
+            NodeKey.from_public_text(info.public_key)
+            orgs = _checked_orgs(session, info.organizations, strict=False)
+        except (ValueError, Invalid):
+            continue
+        node = Node(
+            id=info.id,
+            name=_free_node_name(session, info),
+            is_local=False,
+            public_key=info.public_key,
+        )
+        session.add(node)
+        session.flush()
+        session.add(RelayedNode(node_id=node.id, via_node_id=via.id))
+        _add_orgs(session, node, orgs)
+        append(
+            session,
+            actor,
+            "node.learn",
+            node.id,
+            {"name": node.name, "via": via.id, "fingerprint": fingerprint},
+        )
+        learned.append(node)
+    return learned
+
+
+def _free_node_name(session: Session, info: PeerInfo) -> str:
+    name = info.name.strip()[:NAME_MAX] or info.id
+    if session.scalars(select(Node.id).where(Node.name == name)).first():
+        name = f"{name[: NAME_MAX - 11]} ({info.id[:8]})"
+    return name
+
+
+def refresh_directory(session: Session, actor: str, peer: Node, info: PeerInfo) -> list[Node]:
+    """What a peer's GET /api/v1/node says now: its new organizations and the nodes it knows.
+
+    Refuses a directory whose key is not the one this node has for the peer.
+    """
+    if info.id != peer.id or info.public_key != peer.public_key:
+        raise Invalid(f"{peer.name} answered with another node's identity or key")
+    orgs = _checked_orgs(session, info.organizations, strict=False)
+    _add_orgs(session, peer, orgs)
+    if orgs:
+        append(session, actor, "node.orgs", peer.id, {"organizations": sorted(o.id for o in orgs)})
+    return learn_nodes(session, actor, peer, info.nodes)
+
+
 def find_node(session: Session, name_or_id: str) -> Node:
+    """A direct peer by name or id (a node known only through a peer is not one)."""
     node = session.scalars(
-        select(Node).where((Node.name == name_or_id) | (Node.id == name_or_id))
+        select(Node).join(Peer).where((Node.name == name_or_id) | (Node.id == name_or_id))
     ).first()
-    if node is None or node.is_local:
+    if node is None:
         raise NotFound(f"no peer node named {name_or_id!r}")
     return node
 
 
+def remove_peer(session: Session, actor: str, node: Node) -> None:
+    """Stop federating with a direct peer: it becomes a node known by name and key only.
+
+    Its agreements in force end, the node API keys issued to it are revoked, and its
+    URL, key and sync state go. Its organizations and the objects already received from
+    it stay (their owners and provenance still point at them); re-adding it later, or
+    retrying a handshake that failed halfway, starts afresh.
+    """
+    peer = session.get(Peer, node.id)
+    if peer is None or node.is_local:
+        raise NotFound(f"no peer node named {node.name!r}")
+    now = utcnow()
+    ended = list(
+        session.scalars(
+            select(Agreement.id).where(Agreement.node_id == node.id, Agreement.ended_at.is_(None))
+        )
+    )
+    session.execute(update(Agreement).where(Agreement.id.in_(ended)).values(ended_at=now))
+    revoked = list(
+        session.scalars(
+            select(ApiKey.id).where(ApiKey.node_id == node.id, ApiKey.revoked_at.is_(None))
+        )
+    )
+    session.execute(update(ApiKey).where(ApiKey.id.in_(revoked)).values(revoked_at=now))
+    session.execute(delete(SyncState).where(SyncState.node_id == node.id))
+    session.delete(peer)
+    session.flush()
+    append(
+        session,
+        actor,
+        "node.remove",
+        node.id,
+        {"name": node.name, "agreements_ended": sorted(ended), "api_keys_revoked": sorted(revoked)},
+    )
+
+
 def peers(session: Session) -> list[Node]:
-    return list(session.scalars(select(Node).where(Node.is_local.is_(False)).order_by(Node.name)))
+    return list(session.scalars(select(Node).join(Peer).order_by(Node.name)))
 
 
 def issue_node_key(session: Session, actor: str, node: Node) -> str:
@@ -175,6 +381,7 @@ def add_agreement(
     )
     session.add(agreement)
     session.flush()
+    _reset_cursors(session, node.id, direction)
     append(
         session,
         actor,
@@ -191,6 +398,21 @@ def add_agreement(
         },
     )
     return agreement
+
+
+def _reset_cursors(session: Session, node_id: str, direction: Direction) -> None:
+    """A new agreement may let older objects cross: offer or read them all again.
+
+    Sending: push starts over (the peer answers `exists` for what it has). Receiving:
+    the next pull reads the peer's collection from the beginning, as `--full` does.
+    """
+    state = session.get(SyncState, node_id)
+    if state is None:
+        return
+    if direction in (Direction.SEND, Direction.BOTH):
+        state.push_cursor = None
+    if direction in (Direction.RECEIVE, Direction.BOTH):
+        state.cursor = None
 
 
 def end_agreement(session: Session, actor: str, agreement_id: str) -> Agreement:
@@ -242,3 +464,46 @@ def refusal(
         else:
             return None
     return "; ".join(sorted(set(reasons)))
+
+
+# --- administration (REST) ----------------------------------------------------------------
+
+
+def admin_actor(principal: Principal) -> str:
+    """The audit name of a node admin; anyone else may not manage federation."""
+    if not can_manage_federation(principal):
+        raise Forbidden("only a node admin may manage peers and agreements")
+    return principal.actor
+
+
+@dataclass(frozen=True)
+class PeerStatus:
+    node: Node
+    peer: Peer
+    organizations: Sequence[RemoteOrg]
+    sync: SyncState | None
+
+
+def peer_statuses(session: Session) -> list[PeerStatus]:
+    """Every direct peer with its organizations and what its syncs did."""
+    rows = session.execute(
+        select(Node, Peer, SyncState)
+        .join(Peer, Peer.node_id == Node.id)
+        .outerjoin(SyncState, SyncState.node_id == Node.id)
+        .order_by(Node.name)
+    )
+    return [PeerStatus(n, p, _orgs_of(session, n.id), st) for n, p, st in rows]
+
+
+def refusals_of(
+    session: Session, node: Node, limit: int, before: tuple[datetime, str] | None = None
+) -> list[SyncRefusal]:
+    """A peer's refused objects, newest first, `limit` of them after the cursor `before`."""
+    query = select(SyncRefusal).where(SyncRefusal.node_id == node.id)
+    if before is not None:
+        at, refusal_id = before
+        query = query.where(
+            (SyncRefusal.at < at) | ((SyncRefusal.at == at) & (SyncRefusal.id < refusal_id))
+        )
+    query = query.order_by(SyncRefusal.at.desc(), SyncRefusal.id.desc()).limit(limit)
+    return list(session.scalars(query))
