@@ -5,6 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from accord.api.errors import ApiError
+from accord.cooperation.api import router as workgroup_router
+from accord.cooperation.coverage_api import objects as release_router
+from accord.cooperation.coverage_api import public as public_router
+from accord.cooperation.liaison_api import router as liaison_router
+from accord.federation.api import router as federation_router
 from accord.identity.api import router as identity_router
 from accord.intel.api import reports as reports_router
 from accord.intel.api import router as objects_router
@@ -28,6 +33,11 @@ def v1_router() -> APIRouter:
         organizations_router,
         identity_router,
         sharing_router,
+        federation_router,
+        workgroup_router,
+        liaison_router,
+        release_router,
+        public_router,
     ):
         router.include_router(sub)
     return router

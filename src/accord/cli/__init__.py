@@ -13,10 +13,19 @@ import typer
 from accord.audit.service import verify
 from accord.cli.admin import apikey_app, group_app, org_app, user_app
 from accord.cli.common import database, fail, handle_errors, out, principal_of, say, settings
-from accord.cli.federation import agreement_app, node_app
+from accord.cli.digest import digest_app
+from accord.cli.federation import (
+    agreement_app,
+    export_federation_bundle,
+    import_federation_bundle,
+    node_app,
+    sync_app,
+)
+from accord.cli.liaison import liaison_app
 from accord.cli.taxii import collection_app
 from accord.db.migrate import upgrade
 from accord.errors import Invalid
+from accord.federation.bundles import is_federation_bundle
 from accord.federation.service import ensure_node_key
 from accord.intel.export import write_bundle
 from accord.intel.ingest import (
@@ -26,6 +35,7 @@ from accord.intel.ingest import (
     WriteDefaults,
     ingest,
     objects_of,
+    paused_gc,
 )
 from accord.intel.misp import event_to_stix, misp_events
 from accord.intel.service import ObjectFilter
@@ -47,6 +57,9 @@ app.add_typer(group_app, name="group")
 app.add_typer(collection_app, name="collection")
 app.add_typer(node_app, name="node")
 app.add_typer(agreement_app, name="agreement")
+app.add_typer(sync_app, name="sync")
+app.add_typer(digest_app, name="digest")
+app.add_typer(liaison_app, name="liaison")
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
@@ -114,7 +127,10 @@ def import_(
         Path,
         typer.Argument(help="a STIX 2.1 bundle or a MISP event (JSON); '-' for standard input"),
     ],
-    as_user: Annotated[str, typer.Option("--as", help="e-mail of the user who imports")],
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="e-mail of the user who imports (not for a federation bundle)"),
+    ] = None,
     distribution: Annotated[
         Distribution, typer.Option(help="for objects without Accord's extension")
     ] = Distribution.ORG,
@@ -128,9 +144,15 @@ def import_(
     """
     data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     try:
-        payload = orjson.loads(data)
+        with paused_gc():
+            payload = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise fail(f"{file} is not valid JSON: {exc}") from None
+    if is_federation_bundle(payload):  # from a peer node, offline: checked as sync checks
+        import_federation_bundle(payload)
+        return
+    if as_user is None:
+        raise Invalid("--as is required: the e-mail of the user who imports")
     events = misp_events(payload)
     if events:
         objects = [
@@ -174,13 +196,29 @@ def import_(
 @app.command()
 @handle_errors
 def export(
-    as_user: Annotated[str, typer.Option("--as", help="e-mail of the user whose view to export")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="e-mail of the user whose view to export")
+    ] = None,
+    for_node: Annotated[
+        str | None,
+        typer.Option(
+            "--for-node", help="a signed bundle of what the agreements let go to this peer"
+        ),
+    ] = None,
     type_: Annotated[list[str] | None, typer.Option("--type", help="STIX type; repeatable")] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="file to write (default stdout)")
     ] = None,
 ) -> None:
-    """Write a STIX 2.1 bundle of what the user may see (latest versions)."""
+    """Write a STIX 2.1 bundle of what the user may see (latest versions), or with
+    --for-node the signed bundle for a peer node with no link to this one."""
+    if for_node is not None:
+        if as_user is not None or type_:
+            raise Invalid("--for-node exports what the agreements allow: no --as or --type")
+        export_federation_bundle(for_node, out_file)
+        return
+    if as_user is None:
+        raise Invalid("--as is required (or --for-node)")
     with database() as db:
         principal = principal_of(db, as_user)
         with db.read() as session:

@@ -1,6 +1,7 @@
 """Import every model so that `Base.metadata` knows all tables (Alembic, tests)."""
 
 from accord.audit import models as audit_models
+from accord.cooperation import coverage_models
 from accord.db import models as db_models
 from accord.db.base import Base
 from accord.federation import models as federation_models
@@ -13,6 +14,7 @@ from accord.taxii import models as taxii_models
 __all__ = [
     "Base",
     "audit_models",
+    "coverage_models",
     "db_models",
     "federation_models",
     "identity_models",

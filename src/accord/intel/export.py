@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.cooperation.types import definitions_for
 from accord.intel.extension import accord_identity, extension_definition
 from accord.intel.service import ObjectFilter, list_objects
 from accord.organizations.models import Organization
@@ -21,12 +22,12 @@ _PAGE = 1000
 
 def _rows(
     session: Session, principal: Principal, f: ObjectFilter
-) -> Iterator[tuple[str, int, str]]:
+) -> Iterator[tuple[str, int, str, str]]:
     cursor: str | None = None
     while True:
         page = list_objects(session, principal, f, _PAGE, cursor)
         for row in page.rows:
-            yield row.stix, row.tlp, row.owner_org_id
+            yield row.stix, row.tlp, row.owner_org_id, row.type
         if not page.more:
             return
         cursor = page.next
@@ -50,14 +51,17 @@ def write_bundle(session: Session, principal: Principal, f: ObjectFilter, out: I
     count = 0
     levels: set[int] = set()
     owners: set[str] = set()
-    for text, tlp, owner in _rows(session, principal, f):
+    types: set[str] = set()
+    for text, tlp, owner, stix_type in _rows(session, principal, f):
         if count:
             out.write(b",")
         out.write(text.encode())
         count += 1
         levels.add(tlp)
         owners.add(owner)
+        types.add(stix_type)
     extras: list[dict[str, Any]] = [extension_definition(), accord_identity()]
+    extras += definitions_for(types)
     extras += [tlp2_marking_definition(Tlp(level)) for level in sorted(levels) if level]
     orgs = session.scalars(select(Organization).where(Organization.id.in_(sorted(owners))))
     extras += [_identity(org) for org in orgs]

@@ -9,7 +9,10 @@ refused, nothing is written and every object gets a result saying why.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+import gc
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,11 +22,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append_many
+from accord.cooperation.types import DEFINITION_IDS
 from accord.db.base import utcnow
 from accord.db.bulk import bulk_insert
+from accord.federation.hooks import mark_published
 from accord.intel import timestamps
 from accord.intel.extension import ACCORD_IDENTITY_ID, EXTENSION_ID, sharing_extension
 from accord.intel.models import OBJECT_LABELS, OBJECTS, StixObject
+from accord.intel.search import index_objects
 from accord.intel.validation import CheckedObject, Refusal, check_object
 from accord.intel.vocabulary import SCO_REQUIRED
 from accord.organizations.models import Organization
@@ -34,7 +40,7 @@ from accord.sharing.tlp import TLP_BY_MARKING_ID
 
 _CHUNK = 500
 # Objects every node knows without storing them: TLP markings and Accord's own definitions.
-BUILTIN_IDS = frozenset(TLP_BY_MARKING_ID) | {EXTENSION_ID, ACCORD_IDENTITY_ID}
+BUILTIN_IDS = frozenset(TLP_BY_MARKING_ID) | {EXTENSION_ID, ACCORD_IDENTITY_ID} | DEFINITION_IDS
 
 
 class Status(enum.StrEnum):
@@ -110,6 +116,38 @@ def objects_of(payload: Any) -> list[Any]:
     raise BundleError("expected a STIX bundle, a list of objects or one object")
 
 
+class _GcPause:
+    """One process-wide pause of the cyclic garbage collector, shared by nested and
+    concurrent users: it runs again when the last of them ends (if it ran before)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._resume = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._resume:
+                    gc.enable()
+
+
+# Decoding and ingesting a request allocates several containers per object and frees
+# none until the request ends; collections in between only walk the growing heap again
+# (a fifth of the ingest time at 5,000 objects). Reference counting still frees all
+# acyclic garbage at once; cycles wait for the end of the pause.
+paused_gc = _GcPause()
+
+
 def ingest(
     session: Session,
     principal: Principal,
@@ -123,6 +161,18 @@ def ingest(
 
     `session` must come from `Database.write()` (it holds the writer lock).
     """
+    with paused_gc():
+        return _ingest(session, principal, raw_objects, defaults, future_tolerance, now)
+
+
+def _ingest(
+    session: Session,
+    principal: Principal,
+    raw_objects: Sequence[Any],
+    defaults: WriteDefaults,
+    future_tolerance: timedelta,
+    now: datetime | None,
+) -> IngestResult:
     if not can_create(principal, published=defaults.published):
         if defaults.published and can_create(principal, published=False):
             raise IngestForbidden("your role may only create drafts: add ?draft=true")
@@ -318,17 +368,25 @@ def _store(
     versioned: set[str],
     published: bool,
     now: datetime,
+    *,
+    owner_org_id: str | None = None,
+    origin_node_id: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Store checked objects as new versions owned by `owner_org_id` (the principal's
+    organization by default) from `origin_node_id` (this node by default)."""
     if not items:
         return []
+    owner = owner_org_id or principal.org_id
+    origin = origin_node_id or principal.local_node_id
     o = StixObject
     last_pk, last_added = session.execute(select(func.max(o.pk), func.max(o.date_added))).one()
     pk = last_pk or 0
     # date_added strictly increases, one microsecond apart at least (TAXII paging).
     added = max(now, last_added + timedelta(microseconds=1)) if last_added else now
-    owner_identity = f"identity--{principal.org_id}"
+    owner_identity = f"identity--{owner}"
     rows: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
+    indexed: list[tuple[int, dict[str, Any]]] = []  # (pk, object) for the search index
     audit: list[tuple[str, str, str, dict[str, Any] | None]] = []
     actor = principal.actor
     step = timedelta(microseconds=1)
@@ -353,8 +411,8 @@ def _store(
                 "created": item.created,
                 "modified": modified,
                 "date_added": added,
-                "owner_org_id": principal.org_id,
-                "origin_node_id": principal.local_node_id,
+                "owner_org_id": owner,
+                "origin_node_id": origin,
                 "distribution": dist,
                 "sharing_group_id": item.sharing_group,
                 "tlp": tlp,
@@ -366,6 +424,7 @@ def _store(
             }
         )
         labels.extend({"object_pk": pk, "label": label} for label in dict.fromkeys(item.labels))
+        indexed.append((pk, obj))
         audit.append(
             (
                 actor,
@@ -383,7 +442,7 @@ def _store(
             update(o)
             .where(
                 o.stix_id.in_(chunk),
-                o.owner_org_id == principal.org_id,
+                o.owner_org_id == owner,
                 o.pk < first_pk,
                 o.is_latest.is_(True),
             )
@@ -394,7 +453,7 @@ def _store(
                 update(o)
                 .where(
                     o.stix_id.in_(chunk),
-                    o.owner_org_id == principal.org_id,
+                    o.owner_org_id == owner,
                     o.pk < first_pk,
                     o.is_latest_published.is_(True),
                 )
@@ -402,5 +461,8 @@ def _store(
             )
     bulk_insert(session, OBJECTS, rows)
     bulk_insert(session, OBJECT_LABELS, labels)
+    index_objects(session, indexed)
     append_many(session, audit)
+    if published:
+        mark_published(session)  # once committed, the sync worker pushes to peers
     return rows

@@ -30,6 +30,11 @@ SDO_REQUIRED: dict[str, tuple[str, ...]] = {
     "x-accord-exercise": ("name",),
     "x-accord-cooperation-event": ("name",),
     "x-accord-message": ("content",),
+    "x-accord-wg-session": ("name",),
+    "x-accord-channel": ("name", "member_refs"),
+    "x-accord-receipt": ("message_ref", "channel_ref"),
+    "x-accord-contact": ("name", "function"),
+    "x-accord-consultation": ("name", "channel_ref", "start_time"),
 }
 
 # STIX 2.1 section 7: meta objects.

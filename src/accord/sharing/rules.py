@@ -118,6 +118,29 @@ def exists_for(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def in_public_coverage(obj: StixObject) -> bool:
+    """May this object version appear in public coverage (news page, feed, digest)?
+    Only published, unrevoked `TLP:CLEAR` + `open` content; the caller passes the version
+    the public reads as the object, its newest published one."""
+    return (
+        obj.published
+        and not obj.revoked
+        and obj.tlp == Tlp.CLEAR
+        and obj.distribution == Distribution.OPEN
+    )
+
+
+def public_coverage(o: type[StixObject] = StixObject) -> ColumnElement[bool]:
+    """`in_public_coverage` of the newest published version, as a SQL condition."""
+    return and_(
+        o.is_latest_published.is_(True),
+        o.published.is_(True),
+        o.revoked.is_(False),
+        o.tlp == int(Tlp.CLEAR),
+        o.distribution == Distribution.OPEN.value,
+    )
+
+
 # --- write rules -------------------------------------------------------------------------
 
 _WRITERS = frozenset({Role.ADMIN, Role.ORG_ADMIN, Role.ANALYST, Role.CONTRIBUTOR})
@@ -186,3 +209,8 @@ def can_manage_group(principal: Principal, owner_org_id: str) -> bool:
         principal.role is Role.ADMIN
         or (principal.role is Role.ORG_ADMIN and principal.org_id == owner_org_id)
     )
+
+
+def can_manage_federation(principal: Principal) -> bool:
+    """Peers, invitations, agreements and sync status: the node admin alone."""
+    return principal.is_user and principal.role is Role.ADMIN
