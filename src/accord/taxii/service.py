@@ -64,26 +64,54 @@ def create_collection(
     read_roles: Sequence[str] = (),
     write_roles: Sequence[str] = (),
 ) -> Collection:
-    title = title.strip()
-    if not title or len(title) > 200:
-        raise Invalid("a collection title must be 1 to 200 characters")
-    if session.scalars(select(Collection.id).where(Collection.title == title)).first():
-        raise Conflict(f"a collection titled {title!r} exists already")
-    if sharing_group_id is not None and session.get(SharingGroup, sharing_group_id) is None:
-        raise NotFound(f"no sharing group {sharing_group_id}")
-    collection = Collection(
-        title=title,
+    collection = Collection()
+    _assign(
+        session,
+        collection,
+        title,
         description=description,
-        types=sorted(set(types)),
-        labels=sorted(set(labels)),
+        types=types,
+        labels=labels,
         sharing_group_id=sharing_group_id,
-        read_roles=parse_roles(read_roles or ALL_ROLES),
-        write_roles=parse_roles(write_roles),
+        read_roles=read_roles,
+        write_roles=write_roles,
     )
     session.add(collection)
     session.flush()
-    append(session, actor, "collection.create", collection.id, {"title": title})
+    append(session, actor, "collection.create", collection.id, {"title": collection.title})
     return collection
+
+
+def _assign(
+    session: Session,
+    collection: Collection,
+    title: str,
+    *,
+    description: str,
+    types: Sequence[str],
+    labels: Sequence[str],
+    sharing_group_id: str | None,
+    read_roles: Sequence[str],
+    write_roles: Sequence[str],
+) -> None:
+    """Check and set every property of a new or existing collection."""
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise Invalid("a collection title must be 1 to 200 characters")
+    clash = select(Collection.id).where(Collection.title == title)
+    if collection.id is not None:
+        clash = clash.where(Collection.id != collection.id)
+    if session.scalars(clash).first():
+        raise Conflict(f"a collection titled {title!r} exists already")
+    if sharing_group_id is not None and session.get(SharingGroup, sharing_group_id) is None:
+        raise NotFound(f"no sharing group {sharing_group_id}")
+    collection.title = title
+    collection.description = description
+    collection.types = sorted(set(types))
+    collection.labels = sorted(set(labels))
+    collection.sharing_group_id = sharing_group_id
+    collection.read_roles = parse_roles(read_roles or ALL_ROLES)
+    collection.write_roles = parse_roles(write_roles)
 
 
 def ensure_default_collection(session: Session, actor: str = "system") -> Collection:
@@ -478,22 +506,18 @@ def update_collection(
 ) -> Collection:
     """Change every property of a collection, checked as `create_collection` checks them."""
     collection = _administered(session, collection_id)
-    title = title.strip()
-    if not title or len(title) > 200:
-        raise Invalid("a collection title must be 1 to 200 characters")
-    clash = select(Collection.id).where(Collection.title == title, Collection.id != collection.id)
-    if session.scalars(clash).first():
-        raise Conflict(f"a collection titled {title!r} exists already")
-    if sharing_group_id is not None and session.get(SharingGroup, sharing_group_id) is None:
-        raise NotFound(f"no sharing group {sharing_group_id}")
-    collection.title = title
-    collection.description = description
-    collection.types = sorted(set(types))
-    collection.labels = sorted(set(labels))
-    collection.sharing_group_id = sharing_group_id
-    collection.read_roles = parse_roles(read_roles or ALL_ROLES)
-    collection.write_roles = parse_roles(write_roles)
-    append(session, actor, "collection.update", collection.id, {"title": title})
+    _assign(
+        session,
+        collection,
+        title,
+        description=description,
+        types=types,
+        labels=labels,
+        sharing_group_id=sharing_group_id,
+        read_roles=read_roles,
+        write_roles=write_roles,
+    )
+    append(session, actor, "collection.update", collection.id, {"title": collection.title})
     return collection
 
 
