@@ -14,30 +14,34 @@ goes through `visible_to` and `latest_for`: what one cannot see does not exist.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append
+from accord.cooperation.content import (
+    current,
+    mentioning,
+    new_object,
+    org_of,
+    resolve_orgs,
+    stamp,
+    stix_of,
+    write_one,
+)
 from accord.cooperation.types import (
     CHANNEL,
     CONSULTATION,
     CONTACT,
     MESSAGE,
     RECEIPT,
-    new_sdo_extension,
 )
 from accord.db.base import utcnow
 from accord.errors import Forbidden, Invalid, NotFound
 from accord.intel import timestamps
-from accord.intel.extension import EXTENSION_ID, sharing_extension
-from accord.intel.ingest import Status as Outcome
-from accord.intel.ingest import WriteDefaults, ingest
 from accord.intel.models import StixObject
 from accord.organizations.models import Organization
 from accord.sharing.distribution import Distribution
@@ -152,18 +156,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**parts)
 
 
-def _stix(row: StixObject) -> dict[str, Any]:
-    return dict(orjson.loads(row.stix))
-
-
-def _org_of(ref: str) -> str:
-    return ref.removeprefix("identity--")
-
-
-def _stamp(moment: datetime) -> str:
-    return timestamps.format_stix(moment)
-
-
 def _require_writer(principal: Principal) -> None:
     if not principal.is_user or principal.org_id is None:
         raise Forbidden("only users of an organization take part in liaison")
@@ -171,84 +163,22 @@ def _require_writer(principal: Principal) -> None:
         raise Forbidden("your role may not write in liaison: an analyst of your organization may")
 
 
-def _write(
-    session: Session, writer: Principal, obj: dict[str, Any], published: bool = True
-) -> None:
-    """Ingest one object, or refuse with ingest's own reason (nothing is written)."""
-    result = ingest(session, writer, [obj], WriteDefaults(published=published))
-    if not result.ok:
-        refused = next(r for r in result.results if r.status is Outcome.REFUSED)
-        raise Invalid(refused.reason or "the object was refused")
-
-
 def _audit(session: Session, principal: Principal, action: str, target: str, **detail: Any) -> None:
     append(session, principal.actor, f"liaison.{action}", target, detail or None)
-
-
-def _new_object(
-    stix_type: str,
-    principal: Principal,
-    distribution: Distribution,
-    sharing_group: str | None = None,
-    marking_refs: list[str] | None = None,
-) -> dict[str, Any]:
-    now = _stamp(utcnow())
-    obj: dict[str, Any] = {
-        "type": stix_type,
-        "spec_version": "2.1",
-        "id": f"{stix_type}--{uuid.uuid4()}",
-        "created": now,
-        "modified": now,
-        "created_by_ref": f"identity--{principal.org_id}",
-        "extensions": {
-            EXTENSION_ID: sharing_extension(distribution.value, sharing_group),
-            **new_sdo_extension(stix_type),
-        },
-    }
-    if marking_refs:
-        obj["object_marking_refs"] = marking_refs
-    return obj
-
-
-def _current(principal: Principal, stix_type: str) -> Select[StixObject]:
-    o = StixObject
-    return select(o).where(
-        o.type == stix_type, o.revoked.is_(False), visible_to(principal), latest_for(principal)
-    )
-
-
-def _mentioning(principal: Principal, stix_type: str, target: str) -> Select[StixObject]:
-    """Current objects whose JSON may name `target` (the caller checks the property)."""
-    return _current(principal, stix_type).where(StixObject.stix.contains(target, autoescape=True))
-
-
-def resolve_orgs(session: Session, names_or_ids: list[str]) -> list[Organization]:
-    """Organizations by name or UUID, each once; an unknown one is refused by name."""
-    found: dict[str, Organization] = {}
-    for wanted in names_or_ids:
-        org = session.scalars(
-            select(Organization).where(or_(Organization.name == wanted, Organization.id == wanted))
-        ).first()
-        if org is None:
-            raise Invalid(f"unknown organization {wanted!r}")
-        if org.id in found:
-            raise Invalid(f"{org.name} is named twice")
-        found[org.id] = org
-    return list(found.values())
 
 
 # --- channels ----------------------------------------------------------------------------
 
 
 def _channel(row: StixObject) -> Channel:
-    obj = _stix(row)
+    obj = stix_of(row)
     assert row.sharing_group_id is not None  # channels are always shared with their group
     return Channel(
         id=row.stix_id,
         name=obj["name"],
         description=obj.get("description", ""),
         owner=row.owner_org_id,
-        members=[_org_of(r) for r in obj["member_refs"]],
+        members=[org_of(r) for r in obj["member_refs"]],
         sharing_group=row.sharing_group_id,
         tlp=Tlp(row.tlp),
         created=obj["created"],
@@ -281,18 +211,18 @@ def create_channel(
     )
     writer = replace(principal, group_ids=principal.group_ids | {group.id})
     marking = tlp.marking_id
-    obj = _new_object(CHANNEL, writer, Distribution.GROUP, group.id, [marking] if marking else None)
+    obj = new_object(CHANNEL, writer, Distribution.GROUP, group.id, [marking] if marking else None)
     obj.update(name=name, member_refs=[org.identity_id for org in [own, *others]])
     if description:
         obj["description"] = description
-    _write(session, writer, obj)
+    write_one(session, writer, obj)
     _audit(session, principal, "channel.create", obj["id"], group=group.id)
     return get_channel(session, writer, obj["id"])
 
 
 def channel_row(session: Session, principal: Principal, channel_id: str) -> StixObject:
     row = session.scalars(
-        _current(principal, CHANNEL).where(StixObject.stix_id == channel_id)
+        current(principal, CHANNEL).where(StixObject.stix_id == channel_id)
     ).first()
     if row is None:
         raise NotFound(f"no liaison channel {channel_id}")
@@ -304,7 +234,7 @@ def get_channel(session: Session, principal: Principal, channel_id: str) -> Chan
 
 
 def list_channels(session: Session, principal: Principal) -> list[Channel]:
-    rows = session.scalars(_current(principal, CHANNEL))
+    rows = session.scalars(current(principal, CHANNEL))
     return sorted(map(_channel, rows), key=lambda c: (c.name, c.id))
 
 
@@ -320,7 +250,7 @@ def _member_channel(session: Session, principal: Principal, channel_id: str) -> 
 def _in_channel(principal: Principal, channel: Channel, stix_type: str) -> dict[str, Any]:
     """A new object of the caller's organization, shared as the channel is."""
     marking = channel.tlp.marking_id
-    return _new_object(
+    return new_object(
         stix_type,
         principal,
         Distribution.GROUP,
@@ -333,14 +263,14 @@ def _in_channel(principal: Principal, channel: Channel, stix_type: str) -> dict[
 
 
 def _message(row: StixObject) -> Message:
-    obj = _stix(row)
+    obj = stix_of(row)
     return Message(
         id=row.stix_id,
         channel_id=obj["channel_ref"],
         sender=row.owner_org_id,
         subject=obj.get("subject", ""),
         body=obj["content"],
-        recipients=[_org_of(r) for r in obj["recipient_refs"]],
+        recipients=[org_of(r) for r in obj["recipient_refs"]],
         in_reply_to=obj.get("in_reply_to_ref"),
         attachments=list(obj.get("attachment_refs", ())),
         created=obj["created"],
@@ -413,16 +343,16 @@ def post_message(
         obj["in_reply_to_ref"] = in_reply_to
     if attachments:
         obj["attachment_refs"] = attachments
-    _write(session, principal, obj)
+    write_one(session, principal, obj)
     _audit(session, principal, "message.post", obj["id"], channel=channel.id)
     return get_message(session, principal, obj["id"])
 
 
 def _message_row(session: Session, principal: Principal, message_id: str) -> StixObject:
     row = session.scalars(
-        _current(principal, MESSAGE).where(StixObject.stix_id == message_id)
+        current(principal, MESSAGE).where(StixObject.stix_id == message_id)
     ).first()
-    if row is None or "channel_ref" not in _stix(row):
+    if row is None or "channel_ref" not in stix_of(row):
         raise NotFound(f"no liaison message {message_id}")
     return row
 
@@ -433,10 +363,10 @@ def _with_receipts(session: Session, principal: Principal, messages: list[Messag
     channels = sorted({m.channel_id for m in messages})
     for channel_id in channels:
         rows = session.scalars(
-            _mentioning(principal, RECEIPT, channel_id).order_by(StixObject.created)
+            mentioning(principal, RECEIPT, channel_id).order_by(StixObject.created)
         )
         for row in rows:
-            obj = _stix(row)
+            obj = stix_of(row)
             message = by_id.get(obj["message_ref"])
             org = row.owner_org_id
             if message is not None and org in message.recipients and org not in message.receipts:
@@ -452,8 +382,8 @@ def get_message(session: Session, principal: Principal, message_id: str) -> Mess
 def list_messages(session: Session, principal: Principal, channel_id: str) -> list[Message]:
     """The channel's messages the caller sees, oldest first (replies name their parent)."""
     channel = get_channel(session, principal, channel_id)
-    rows = session.scalars(_mentioning(principal, MESSAGE, channel.id))
-    messages = [_message(row) for row in rows if _stix(row).get("channel_ref") == channel.id]
+    rows = session.scalars(mentioning(principal, MESSAGE, channel.id))
+    messages = [_message(row) for row in rows if stix_of(row).get("channel_ref") == channel.id]
     messages.sort(key=lambda m: (m.created, m.id))
     _with_receipts(session, principal, messages)
     return messages
@@ -470,7 +400,7 @@ def acknowledge(session: Session, principal: Principal, message_id: str) -> Mess
     channel = get_channel(session, principal, message.channel_id)
     obj = _in_channel(principal, channel, RECEIPT)
     obj.update(message_ref=message.id, channel_ref=channel.id)
-    _write(session, principal, obj)
+    write_one(session, principal, obj)
     _audit(session, principal, "message.acknowledge", message.id, receipt=obj["id"])
     return get_message(session, principal, message_id)
 
@@ -498,7 +428,7 @@ def unacknowledged(
 
 
 def _contact(row: StixObject) -> Contact:
-    obj = _stix(row)
+    obj = stix_of(row)
     return Contact(
         id=row.stix_id,
         org_id=row.owner_org_id,
@@ -522,20 +452,20 @@ def add_contact(
     _require_writer(principal)
     if distribution is Distribution.GROUP:
         raise Invalid("points of contact are published to the node, the federation or openly")
-    obj = _new_object(CONTACT, principal, distribution)
+    obj = new_object(CONTACT, principal, distribution)
     obj.update(name=fields.name, function=fields.function)
     if fields.phone:
         obj["phone"] = fields.phone
     if fields.email:
         obj["email"] = fields.email
-    _write(session, principal, obj, published=published)
+    write_one(session, principal, obj, published=published)
     _audit(session, principal, "contact.add", obj["id"])
     return _contact(_contact_row(session, principal, obj["id"]))
 
 
 def _contact_row(session: Session, principal: Principal, contact_id: str) -> StixObject:
     row = session.scalars(
-        _current(principal, CONTACT).where(StixObject.stix_id == contact_id)
+        current(principal, CONTACT).where(StixObject.stix_id == contact_id)
     ).first()
     if row is None:
         raise NotFound(f"no point of contact {contact_id}")
@@ -544,7 +474,7 @@ def _contact_row(session: Session, principal: Principal, contact_id: str) -> Sti
 
 def list_contacts(session: Session, principal: Principal, org: str | None = None) -> list[Contact]:
     """The points of contact the caller sees, of one organization (name or UUID) or all."""
-    query = _current(principal, CONTACT)
+    query = current(principal, CONTACT)
     if org is not None:
         query = query.where(StixObject.owner_org_id == resolve_orgs(session, [org])[0].id)
     return sorted(map(_contact, session.scalars(query)), key=lambda c: (c.org_id, c.name, c.id))
@@ -556,11 +486,11 @@ def withdraw_contact(session: Session, principal: Principal, contact_id: str) ->
     _require_writer(principal)
     if row.owner_org_id != principal.org_id:
         raise Forbidden("an organization withdraws only its own points of contact")
-    obj = _stix(row)
+    obj = stix_of(row)
     previous = timestamps.parse(obj["modified"])
-    obj["modified"] = _stamp(max(utcnow(), previous + timedelta(milliseconds=1)))
+    obj["modified"] = stamp(max(utcnow(), previous + timedelta(milliseconds=1)))
     obj["revoked"] = True
-    _write(session, principal, obj, published=row.published)
+    write_one(session, principal, obj, published=row.published)
     _audit(session, principal, "contact.withdraw", contact_id)
 
 
@@ -568,7 +498,7 @@ def withdraw_contact(session: Session, principal: Principal, contact_id: str) ->
 
 
 def _consultation(row: StixObject) -> Consultation:
-    obj = _stix(row)
+    obj = stix_of(row)
     return Consultation(
         id=row.stix_id,
         channel_id=obj["channel_ref"],
@@ -580,7 +510,7 @@ def _consultation(row: StixObject) -> Consultation:
         interval=obj["interval"],
         until=timestamps.parse(obj["until"]) if "until" in obj else None,
         location=obj.get("location"),
-        participants=[_org_of(r) for r in obj.get("participant_refs", ())],
+        participants=[org_of(r) for r in obj.get("participant_refs", ())],
         modified=timestamps.parse(obj["modified"]),
     )
 
@@ -603,22 +533,22 @@ def schedule_consultation(
     obj.update(
         name=fields.name,
         channel_ref=channel.id,
-        start_time=_stamp(fields.start_time),
+        start_time=stamp(fields.start_time),
         duration_minutes=fields.duration_minutes,
         frequency=fields.frequency,
         interval=fields.interval,
         participant_refs=[f"identity--{org}" for org in participants],
     )
     if fields.until is not None:
-        obj["until"] = _stamp(fields.until)
+        obj["until"] = stamp(fields.until)
     if fields.description:
         obj["description"] = fields.description
     if fields.location:
         obj["location"] = fields.location
-    _write(session, principal, obj)
+    write_one(session, principal, obj)
     _audit(session, principal, "consultation.schedule", obj["id"], channel=channel.id)
     row = session.scalars(
-        _current(principal, CONSULTATION).where(StixObject.stix_id == obj["id"])
+        current(principal, CONSULTATION).where(StixObject.stix_id == obj["id"])
     ).one()
     return _consultation(row)
 
@@ -627,7 +557,7 @@ def list_consultations(
     session: Session, principal: Principal, channel_id: str | None = None
 ) -> list[Consultation]:
     """The consultations the caller sees, of one channel or of every channel."""
-    query = _current(principal, CONSULTATION)
+    query = current(principal, CONSULTATION)
     if channel_id is not None:
         query = query.where(
             StixObject.stix.contains(

@@ -26,7 +26,7 @@ from accord.cooperation.types import DEFINITION_IDS
 from accord.db.base import utcnow
 from accord.db.bulk import bulk_insert
 from accord.federation.hooks import mark_published
-from accord.intel import timestamps
+from accord.intel import guards, timestamps
 from accord.intel.extension import ACCORD_IDENTITY_ID, EXTENSION_ID, sharing_extension
 from accord.intel.models import OBJECT_LABELS, OBJECTS, StixObject
 from accord.intel.search import index_objects
@@ -87,6 +87,9 @@ class WriteDefaults:
     distribution: Distribution = Distribution.ORG
     sharing_group: str | None = None
     published: bool = True
+    # Set by a cooperation module writing its own objects after checking its own rules;
+    # every other caller leaves it False and the module's write guards apply.
+    by_module: bool = False
 
 
 class IngestForbidden(Exception):
@@ -229,6 +232,7 @@ def _ingest(
     _check_groups(principal, checked, results)
     versioned = _check_versions(session, principal, checked, results)
     _check_references(session, principal, checked, results, set(seen) | BUILTIN_IDS)
+    _check_guards(session, principal, checked, results, defaults, frozenset(seen))
 
     if any(r.status is Status.REFUSED for r in results):
         for r in results:
@@ -244,6 +248,28 @@ def _ingest(
         if r.status is Status.CREATED and r.id in by_id:
             r.version = by_id[r.id]["modified"]
     return IngestResult(results, stored)
+
+
+def _check_guards(
+    session: Session,
+    principal: Principal,
+    checked: dict[int, CheckedObject],
+    results: list[ObjectResult],
+    defaults: WriteDefaults,
+    request_ids: frozenset[str],
+) -> None:
+    """Cooperation modules' own rules (accord.intel.guards), on every write path."""
+    context: guards.WriteContext | None = None
+    for index, item in checked.items():
+        if results[index].status is not Status.CREATED or item.type not in guards.GUARDS:
+            continue
+        if context is None:
+            context = guards.WriteContext(
+                session, principal, defaults.published, defaults.by_module, request_ids
+            )
+        reason = guards.refusal(context, item.obj)
+        if reason is not None:
+            _refuse(results, index, reason)
 
 
 def _refuse(results: list[ObjectResult], index: int, reason: str) -> None:
