@@ -170,9 +170,16 @@ def measure(
     admin_url: str | None = None,
     seed: int = 1,
     chunk: int = 5000,
+    log: Callable[[str], None] = lambda _line: None,
 ) -> SyncRun:
     """One full sync of `size` objects A to B, then one of CHANGED new versions."""
+    began = time.perf_counter()
+
+    def phase(what: str) -> None:
+        log(f"  {what} ({time.perf_counter() - began:.0f} s)")
+
     objects = data.generate(size, seed=seed, chunk=chunk)
+    phase(f"{size:,} objects generated")
     with ExitStack() as stack:
         stack.enter_context(_without_periodic_sync())
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="accord-sync-")))
@@ -180,14 +187,18 @@ def measure(
         b = stack.enter_context(_site(backend, admin_url, "bench-b", "Bench B Staff", logs))
         _connect(a, b)
         a_id = dict(line.split("\t", 1) for line in a.cli("node", "show").splitlines())["id"]
+        phase("nodes A and B set up and connected")
         _post(a.node, objects, chunk, seed)
+        phase(f"{size:,} objects posted to A")
         db = Database(make_engine(b.database_url))
         stack.callback(db.dispose)
         full_seconds, received = _timed_pull(db, a_id)
+        phase(f"full sync: {received:,} in {full_seconds:.1f} s")
         if received == 0 or _stored(db) != received:
             raise BenchError(f"B stored {_stored(db)} versions after receiving {received}")
         _post(a.node, changed(objects), chunk, seed + 1)
         incremental_seconds, again = _timed_pull(db, a_id)
+        phase(f"incremental sync: {again} in {incremental_seconds * 1000:.0f} ms")
         if again > CHANGED:
             raise BenchError(f"the incremental sync received {again}, more than {CHANGED}")
         return SyncRun(full_seconds, received, incremental_seconds)
@@ -211,7 +222,7 @@ def figures(
             incremental = Figure(size, backend, INCREMENTAL, "ms")
             for number in range(repeat):
                 log(f"sync {backend} {size:,} objects, run {number + 1}/{repeat}")
-                run = measure(backend, size, admin_url=admin_url, seed=seed, chunk=chunk)
+                run = measure(backend, size, admin_url=admin_url, seed=seed, chunk=chunk, log=log)
                 full.runs.append(run.received / run.full_seconds)
                 incremental.runs.append(run.incremental_seconds * 1000)
             result += [full, incremental]

@@ -101,6 +101,12 @@ def _an_object_crosses(a: Site, b: Site) -> None:
     assert shared["id"] in seen
     assert kept["id"] not in seen
     assert b.peer_status("coalition-a")["sync"]["last_success"] is not None
+    # What A keeps from B is reported on A's side, counted per reason (`node` objects
+    # are counted, not listed); what B got from A is not withheld from A.
+    assert a.sync().returncode == 0
+    withheld = a.peer_status("partner-b")["sync"]["withheld"]
+    assert withheld == {"total": 1, "by_reason": {"distribution node never leaves its node": 1}}
+    assert b.peer_status("coalition-a")["sync"]["withheld"]["total"] == 0
 
 
 def test_node_commands_fail_with_one_clear_line(tmp_path: Path) -> None:

@@ -66,6 +66,10 @@ def test_nodes_lists_peers_with_their_sync_status(
                 received=7,
                 refused=2,
                 last_error="peer answered 503",
+                push_failures=3,
+                push_retry_at=moment + timedelta(minutes=2),
+                withheld=5,
+                withheld_reasons={"TLP:RED never leaves its node": 4, "x": 1},
             )
         )
     r = client.get("/api/v1/nodes", headers=admin.headers)
@@ -82,6 +86,13 @@ def test_nodes_lists_peers_with_their_sync_status(
     assert partner["sync"]["refused"] == 2
     assert partner["sync"]["last_error"] == "peer answered 503"
     assert partner["sync"]["last_success"].startswith("2026-06-01T11:00")
+    # The push backoff: failures in a row and when the background sync tries again.
+    assert partner["sync"]["push"]["failures"] == 3
+    assert partner["sync"]["push"]["next_attempt"].startswith("2026-06-01T12:02")
+    assert partner["sync"]["withheld"] == {
+        "total": 5,
+        "by_reason": {"TLP:RED never leaves its node": 4, "x": 1},
+    }
     assert listed["quiet"]["sync"] == {
         "last_attempt": None,
         "last_success": None,
@@ -89,6 +100,8 @@ def test_nodes_lists_peers_with_their_sync_status(
         "received": 0,
         "refused": 0,
         "last_error": None,
+        "withheld": {"total": 0, "by_reason": {}},
+        "push": {"failures": 0, "next_attempt": None},
     }
     assert quiet.id != node.id
 

@@ -167,7 +167,7 @@ def test_sync_run_command(
     done = b.run("sync", "run")
     assert done.code == 0, done
     assert done.stdout.splitlines() == [
-        f"{_name(peer_world.db, a_at_b)}\treceived 2\tsent 0\trefused 0\tok"
+        f"{_name(peer_world.db, a_at_b)}\treceived 2\tsent 0\trefused 0\twithheld 0\tok"
     ]
     with peer_world.db.write() as session:
         peer = session.get(PeerRow, a_at_b)

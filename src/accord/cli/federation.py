@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,13 +16,14 @@ from accord.federation import handshake
 from accord.federation.bundles import export_for_node, import_bundle
 from accord.federation.ingress import Outcome
 from accord.federation.service import (
+    PeerStatus,
     add_agreement,
     agreements_of,
     end_agreement,
     find_node,
     local_key,
     parse_direction,
-    peers,
+    peer_statuses,
     remove_peer,
 )
 from accord.federation.sync import run
@@ -46,10 +47,43 @@ def node_show() -> None:
 @node_app.command("list")
 @handle_errors
 def node_list() -> None:
-    """List peer nodes: id, name, URL."""
+    """List peer nodes and their sync status, one line each: id, name, URL, last
+    success, counts sent, received, refused on arrival and withheld (not sent: kept by
+    the sending rules or refused by the peer), failed pushes in a row, the next push
+    the background sync will try, and the last error or `ok`; then one indented line
+    per reason versions were withheld for."""
     with database() as db, db.read() as session:
-        for node in peers(session):
-            out(f"{node.id}\t{node.name}\t{node.url or ''}")
+        for status in peer_statuses(session):
+            for line in status_lines(status):
+                out(line)
+
+
+def _when(moment: datetime | None, default: str) -> str:
+    return moment.isoformat(timespec="seconds") if moment else default
+
+
+def status_lines(status: PeerStatus) -> list[str]:
+    st = status.sync
+    node = status.node
+    if st is None:
+        return [f"{node.id}\t{node.name}\t{status.peer.url}\tnever synced"]
+    reasons = sorted((st.withheld_reasons or {}).items())
+    line = "\t".join(
+        [
+            node.id,
+            node.name,
+            status.peer.url,
+            f"last success {_when(st.last_success, 'never')}",
+            f"sent {st.sent}",
+            f"received {st.received}",
+            f"refused {st.refused}",
+            f"withheld {st.withheld}",
+            f"push failures {st.push_failures}",
+            f"next push {_when(st.push_retry_at, 'any time')}",
+            f"error: {st.last_error}" if st.last_error else "ok",
+        ]
+    )
+    return [line] + [f"\twithheld {n}\t{reason}" for reason, n in reasons]
 
 
 @node_app.command("invite")
@@ -212,7 +246,10 @@ def sync_run(
         bool, typer.Option("--full", help="pull everything again, not only what is new")
     ] = False,
 ) -> None:
-    """Pull from and push to every peer (or one); prints per peer what happened.
+    """Pull from and push to every peer (or one); prints per peer what happened:
+    received, sent, refused on arrival, withheld (not sent: kept by the sending rules
+    or refused by the peer), `ok` or the error; then one indented line per reason
+    versions were withheld for in this run.
 
     Pushes even to a peer the background sync is backing off from. Exits 1 when a
     peer could not be reached or answered wrongly.
@@ -221,7 +258,8 @@ def sync_run(
     failed = False
     with database() as db:
         for report in run(db, node, full=full, future_tolerance=tolerance, ignore_backoff=True):
-            out(report.line())
+            for line in report.lines():
+                out(line)
             failed = failed or report.error is not None
     if failed:
         raise fail("sync failed for at least one peer (see above)")

@@ -22,6 +22,7 @@ from accord.federation.schemas import (
     PeerOut,
     RefusalOut,
     RefusalPage,
+    Side,
 )
 from accord.sharing.principal import Principal
 from accord.sharing.tlp import Tlp
@@ -75,6 +76,8 @@ def post_handshake(
 
 @router.get("/nodes", response_model=list[PeerOut], summary="Peer nodes and their sync status")
 def list_nodes(request: Request, principal: PrincipalDep) -> list[PeerOut]:
+    """Per peer: last sync, counts sent, received (and refused on arrival), versions
+    withheld from it per reason, the push backoff, and the last error."""
     service.admin_actor(principal)
     with request.app.state.db.read() as session:
         return [PeerOut.of(s) for s in service.peer_statuses(session)]
@@ -104,13 +107,25 @@ def list_refusals(
     node: str,
     limit: Annotated[int | None, Query(ge=1)] = None,
     next: Annotated[str | None, Query(description="cursor from the previous page")] = None,
+    side: Annotated[Side | None, Query(description="only one side (default: both)")] = None,
 ) -> RefusalPage:
+    """`receiving`: objects the peer sent that this node refused on arrival.
+    `sending`: versions published here that did not go to the peer: kept by the rules
+    (checked once per version and peer, on what changed since the last check: org/node
+    versions and those withheld for want of an agreement in force are counted per reason
+    in /nodes, not listed here), or refused by the peer when pushed."""
     service.admin_actor(principal)
     settings = request.app.state.settings
     size = min(limit or settings.page_size_default, settings.page_size_max)
     with request.app.state.db.read() as session:
         peer = service.find_node(session, node)
-        rows = service.refusals_of(session, peer, size + 1, _cursor(next) if next else None)
+        rows = service.refusals_of(
+            session,
+            peer,
+            size + 1,
+            _cursor(next) if next else None,
+            side.direction if side else None,
+        )
     page = rows[:size]
     more = len(rows) > size
     return RefusalPage(

@@ -7,6 +7,20 @@ from here, `open`, `group` only when the group names N as a carrier), then the
 agreements with N in force that day in direction send or both (type, TLP, labels).
 An object never goes back to the node it came from.
 
+What the rules keep from a peer is reported, never silently dropped (`review_page`,
+driven by sync.review at every push attempt, backoff or not): the newest published
+versions that changed since the peer's review cursor (a local `objects.pk`, the same
+window push offers and, in date_added order, a pull reads), checked once each, page by
+page, so that the cost is proportional to what changed, never to the whole database.
+Each version the rules keep is counted per reason in the peer's sync status; all are
+also listed one by one (`sync_refusals`, direction `send`) except, by decision, two
+kinds that would only be noise: versions shared `org` or `node` (they never leave by
+design: most of a node's own work) and versions withheld because no agreement to send
+is in force at all (then everything is, and the reason is the node, not the version);
+those are counted only. A version the peer itself sent is not counted: it has it. Drafts
+are not in the window (nothing is published yet). A new sending agreement forgets what
+was withheld and reviews everything again, as push offers everything again.
+
 On the wire every object carries, in Accord's property extension, its origin node, its
 owner organization (id and profile: name, country, kind), for `group` the sharing
 group's definition (name, owner, member organizations, carrier nodes: how a peer learns
@@ -25,7 +39,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, delete, false, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from accord.db import Database
@@ -45,6 +59,13 @@ from accord.sharing.rules import can_see, visible_to
 from accord.sharing.tlp import Tlp
 
 _CHUNK = 500
+FROM_PEER = "the object comes from that node"
+NO_AGREEMENT = "no agreement in force to send to that node"
+NO_SIGNATURE = "a relayed version without its origin's signature cannot travel"
+UNEXPLAINED = "the sending rules do not let it go to that node"
+PEER_REFUSED = "the peer refused it on arrival"
+# Distributions that never leave by design: counted per reason, not listed one by one.
+UNLISTED = frozenset({Distribution.ORG.value, Distribution.NODE.value})
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,10 @@ class SendPolicy:
     node_id: str
     principal: Principal
     agreements: Sequence[Agreement]
+
+    @property
+    def local_id(self) -> str:
+        return self.principal.local_node_id
 
 
 def policy(session: Session, node_id: str) -> SendPolicy:
@@ -93,19 +118,34 @@ def refusal_for(
     session: Session, send: SendPolicy, row: StixObject, moment: datetime
 ) -> str | None:
     if row.origin_node_id == send.node_id:
-        return "the object comes from that node"
+        return FROM_PEER
+    relayed = row.origin_node_id != send.local_id
+    signed = not relayed or session.get(ObjectSignature, (row.stix_id, row.modified)) is not None
+    labels = list(session.scalars(select(ObjectLabel.label).where(ObjectLabel.object_pk == row.pk)))
+    return _why(send, row, signed, labels, moment)
+
+
+def _why(
+    send: SendPolicy, row: Any, signed: bool, labels: list[str], moment: datetime
+) -> str | None:
+    """Why this version (not from the peer itself) may not go, its labels and whether
+    its origin's signature is kept here given; None when it may go."""
     reason = boundary_refusal(send.principal, row)
     if reason is not None:
         return reason
-    relayed = row.origin_node_id != send.principal.local_node_id
-    if relayed and session.get(ObjectSignature, (row.stix_id, row.modified)) is None:
-        return "a relayed version without its origin's signature cannot travel"
-    labels = list(session.scalars(select(ObjectLabel.label).where(ObjectLabel.object_pk == row.pk)))
+    if row.origin_node_id != send.local_id and not signed:
+        return NO_SIGNATURE
+    if not any(in_force(a, moment, Direction.SEND) for a in send.agreements):
+        return NO_AGREEMENT
     return refusal(send.agreements, moment, Direction.SEND, row.type, row.tlp, labels)
 
 
 def _covered_by(agreement: Agreement, o: type[StixObject]) -> ColumnElement[bool]:
-    parts = [o.type.in_(agreement.types), o.tlp <= agreement.max_tlp]
+    # `type || ''` and `tlp + 0`: the same values, but no index on (type, tlp) may
+    # drive the listing. Without them SQLite walks `ix_objects_sharing` for the agreed
+    # types and sorts every match to find a page in date_added order: each page, the
+    # last of an incremental sync included, would cost the whole table.
+    parts = [(o.type + literal("")).in_(agreement.types), o.tlp + 0 <= agreement.max_tlp]
     if agreement.labels:
         parts.append(
             select(ObjectLabel.object_pk)
@@ -141,6 +181,112 @@ def sending_condition(
 ) -> ColumnElement[bool]:
     """`sending_refusal(...) is None` as a SQL condition on `StixObject`, for listings."""
     return condition_for(policy(session, node_id), moment, o)
+
+
+# --- what the rules keep from a peer (sending-side refusals) ------------------------------
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A version the sending rules keep from the peer, and why."""
+
+    pk: int
+    stix_id: str
+    modified: str
+    reason: str
+    listed: bool
+    # The key it is counted under in the peer's sync status (`withheld_reasons`).
+    count_as: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.count_as:
+            object.__setattr__(self, "count_as", self.reason)
+
+
+def changed_since(session: Session, after: int) -> bool:
+    """Is there a newest published version after local `objects.pk` `after`?"""
+    o = StixObject
+    found = select(o.pk).where(o.pk > after, o.is_latest_published.is_(True)).limit(1)
+    return session.scalars(found).first() is not None
+
+
+def review_page(
+    session: Session, send: SendPolicy, after: int, moment: datetime, limit: int = 1000
+) -> tuple[int | None, list[Withheld]]:
+    """Check the next `limit` newest published versions after local `objects.pk`
+    `after` (the changed window push and a peer's pull look at): the last pk looked at
+    (None when there is none), and those the rules keep from the node, with reasons.
+
+    A version the peer itself sent is not counted: it has it already.
+    """
+    o = StixObject
+    newest = o.is_latest_published.is_(True)
+    window = list(
+        session.scalars(select(o.pk).where(o.pk > after, newest).order_by(o.pk).limit(limit))
+    )
+    if not window:
+        return None, []
+    last = window[-1]
+    allowed = set(
+        session.scalars(
+            select(o.pk).where(o.pk > after, o.pk <= last, newest, condition_for(send, moment))
+        )
+    )
+    kept = [pk for pk in window if pk not in allowed]
+    rows: list[Any] = []
+    for start in range(0, len(kept), _CHUNK):
+        rows += session.execute(
+            select(
+                o.pk,
+                o.stix_id,
+                o.modified,
+                o.type,
+                o.tlp,
+                o.distribution,
+                o.sharing_group_id,
+                o.owner_org_id,
+                o.origin_node_id,
+                o.published,
+            ).where(o.pk.in_(kept[start : start + _CHUNK]))
+        ).all()
+    rows = [r for r in rows if r.origin_node_id != send.node_id]
+    labels = _labels(session, [r.pk for r in rows])
+    signed = _signed(
+        session, [(r.stix_id, r.modified) for r in rows if r.origin_node_id != send.local_id]
+    )
+    out = []
+    for row in sorted(rows, key=lambda r: r.pk):
+        version = (row.stix_id, row.modified)
+        reason = _why(send, row, version in signed, labels.get(row.pk, []), moment)
+        listed = row.distribution not in UNLISTED and reason != NO_AGREEMENT
+        out.append(Withheld(row.pk, *version, reason or UNEXPLAINED, listed))
+    return last, out
+
+
+def _labels(session: Session, pks: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(pks), _CHUNK):
+        rows = session.execute(
+            select(ObjectLabel.object_pk, ObjectLabel.label).where(
+                ObjectLabel.object_pk.in_(pks[start : start + _CHUNK])
+            )
+        )
+        for pk, label in rows:
+            found.setdefault(pk, []).append(label)
+    return found
+
+
+def _signed(session: Session, versions: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(versions), _CHUNK):
+        chunk = versions[start : start + _CHUNK]
+        rows = session.execute(
+            select(ObjectSignature.stix_id, ObjectSignature.modified).where(
+                tuple_(ObjectSignature.stix_id, ObjectSignature.modified).in_(chunk)
+            )
+        )
+        found.update((stix_id, modified) for stix_id, modified in rows)
+    return found
 
 
 # --- the travelling form -----------------------------------------------------------------

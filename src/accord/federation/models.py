@@ -83,10 +83,17 @@ class SyncState(Base):
     # Failed pushes in a row, and when the next push may be tried (sync.backoff).
     push_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     push_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The local `objects.pk` up to which the sending rules were checked for this node
+    # (egress.review), and the versions they kept from it: how many, per reason.
+    review_cursor: Mapped[int | None] = mapped_column(BigInteger)
+    withheld: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    withheld_reasons: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
 
 class SyncRefusal(Base):
-    """An object that did not cross, and why: never silently dropped."""
+    """An object that did not cross, and why: never silently dropped. `direction` is
+    `receive` for what this node refused on arrival, `send` for what it kept from the
+    peer (egress.review) or the peer refused when this node pushed it."""
 
     __tablename__ = "sync_refusals"
 

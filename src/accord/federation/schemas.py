@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,13 +82,36 @@ class HandshakeOut(BaseModel):
     signature: str
 
 
+class WithheldOut(BaseModel):
+    """Versions this node did not send to the peer, and why (the sending side)."""
+
+    total: int = Field(description="versions not sent: kept by the rules or refused by the peer")
+    by_reason: dict[str, int] = Field(
+        description="how many per reason; versions shared `org` or `node` (which never "
+        "leave by design) and those withheld because no agreement to send is in force are "
+        "only counted here, every other one is also listed at /nodes/{node}/refusals"
+        "?side=sending"
+    )
+
+
+class PushOut(BaseModel):
+    """The push to the peer and its backoff after failures in a row."""
+
+    failures: int = Field(description="failed pushes in a row (0 after a success)")
+    next_attempt: datetime | None = Field(
+        description="the background sync does not push before this (None: at once)"
+    )
+
+
 class SyncOut(BaseModel):
     last_attempt: datetime | None
     last_success: datetime | None
     sent: int
     received: int
-    refused: int
+    refused: int = Field(description="objects from the peer refused on arrival (receiving side)")
     last_error: str | None
+    withheld: WithheldOut
+    push: PushOut
 
 
 class PeerOut(BaseModel):
@@ -116,23 +140,45 @@ class PeerOut(BaseModel):
                 received=st.received if st else 0,
                 refused=st.refused if st else 0,
                 last_error=st.last_error if st else None,
+                withheld=WithheldOut(
+                    total=st.withheld if st else 0,
+                    by_reason=dict(sorted(((st.withheld_reasons if st else None) or {}).items())),
+                ),
+                push=PushOut(
+                    failures=st.push_failures if st else 0,
+                    next_attempt=st.push_retry_at if st else None,
+                ),
             ),
         )
+
+
+class Side(enum.StrEnum):
+    """Which side refused: this node sending to the peer, or receiving from it."""
+
+    SENDING = "sending"
+    RECEIVING = "receiving"
+
+    @property
+    def direction(self) -> Direction:
+        return Direction.SEND if self is Side.SENDING else Direction.RECEIVE
 
 
 class RefusalOut(BaseModel):
     id: str
     at: datetime
-    direction: str
+    side: Side
+    direction: str = Field(description="send or receive (the same as side)")
     object_id: str
     version: str
     reason: str
 
     @classmethod
     def of(cls, refusal: SyncRefusal) -> RefusalOut:
+        sending = refusal.direction == Direction.SEND.value
         return cls(
             id=refusal.id,
             at=refusal.at,
+            side=Side.SENDING if sending else Side.RECEIVING,
             direction=refusal.direction,
             object_id=refusal.object_id,
             version=refusal.version,

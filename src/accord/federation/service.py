@@ -311,6 +311,12 @@ def remove_peer(session: Session, actor: str, node: Node) -> None:
     )
     session.execute(update(ApiKey).where(ApiKey.id.in_(revoked)).values(revoked_at=now))
     session.execute(delete(SyncState).where(SyncState.node_id == node.id))
+    # What was withheld from it is a status, checked again from the start if it returns.
+    session.execute(
+        delete(SyncRefusal).where(
+            SyncRefusal.node_id == node.id, SyncRefusal.direction == Direction.SEND.value
+        )
+    )
     session.delete(peer)
     session.flush()
     append(
@@ -403,14 +409,24 @@ def add_agreement(
 def _reset_cursors(session: Session, node_id: str, direction: Direction) -> None:
     """A new agreement may let older objects cross: offer or read them all again.
 
-    Sending: push starts over (the peer answers `exists` for what it has). Receiving:
-    the next pull reads the peer's collection from the beginning, as `--full` does.
+    Sending: push starts over (the peer answers `exists` for what it has), and so does
+    the review of the sending rules (egress.review_page): what they kept from the peer
+    is forgotten and checked again under the agreements now. Receiving: the next pull
+    reads the peer's collection from the beginning, as `--full` does.
     """
     state = session.get(SyncState, node_id)
     if state is None:
         return
     if direction in (Direction.SEND, Direction.BOTH):
         state.push_cursor = None
+        state.review_cursor = None
+        state.withheld = 0
+        state.withheld_reasons = None
+        session.execute(
+            delete(SyncRefusal).where(
+                SyncRefusal.node_id == node_id, SyncRefusal.direction == Direction.SEND.value
+            )
+        )
     if direction in (Direction.RECEIVE, Direction.BOTH):
         state.cursor = None
 
@@ -496,10 +512,17 @@ def peer_statuses(session: Session) -> list[PeerStatus]:
 
 
 def refusals_of(
-    session: Session, node: Node, limit: int, before: tuple[datetime, str] | None = None
+    session: Session,
+    node: Node,
+    limit: int,
+    before: tuple[datetime, str] | None = None,
+    direction: Direction | None = None,
 ) -> list[SyncRefusal]:
-    """A peer's refused objects, newest first, `limit` of them after the cursor `before`."""
+    """A peer's refused objects, newest first, `limit` of them after the cursor `before`;
+    only those of one side (`send`: kept from the peer, `receive`: refused from it)."""
     query = select(SyncRefusal).where(SyncRefusal.node_id == node.id)
+    if direction is not None:
+        query = query.where(SyncRefusal.direction == direction.value)
     if before is not None:
         at, refusal_id = before
         query = query.where(

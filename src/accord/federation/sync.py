@@ -2,8 +2,9 @@
 
 Pull reads the peer's TAXII server as this node's node principal: discovery, its
 default API root, the collection it may read (peers use the `default` collection),
-then `objects/?added_after=<cursor>&limit=1000` page by page: the newest published
-version of each object that changed since the cursor (a version superseded before the
+then `objects/?added_after=<cursor>&limit=1000` page by page (within one pull with
+the peer's `next` as well, and the next page read while this one is stored): the newest
+published version of each object that changed since the cursor (a version superseded before the
 sync ran never travels; what the peer stored earlier it keeps). Each page is checked
 and stored (`ingress.receive`) and the cursor moves to the page's
 `X-TAXII-Date-Added-Last`, in ONE write transaction: a sync killed at any point
@@ -18,6 +19,12 @@ it counts as new). The sync worker pushes right after a commit that published ob
 push starts from the same cursor, but not before a backoff that doubles with each
 failure in a row (capped at `BACKOFF_MAX`, reset by a success); the peer's own pull
 catches up anyway. `accord sync run` pushes regardless of the backoff.
+
+Before each push attempt (backing off or not: it is local work), `review` checks the
+sending rules on what changed here since the peer's review cursor and records what
+they keep from it, with reasons (egress.py says what is listed and what only counted);
+objects the peer refuses when pushed are recorded the same way, with the peer's reason.
+The peer's pull is served under the same rules, so the review covers what it reads too.
 
 Each pull first reads the peer's directory (`GET /api/v1/node`) once: the peer's new
 organizations and the nodes it knows are learned before their objects arrive. A
@@ -37,9 +44,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -53,7 +61,7 @@ from accord.db.base import utcnow
 from accord.errors import Invalid, NotFound
 from accord.federation import egress, handshake, hooks
 from accord.federation.ingress import Outcome, receive
-from accord.federation.models import Peer, SyncState
+from accord.federation.models import Direction, Peer, SyncRefusal, SyncState
 from accord.federation.service import refresh_directory
 from accord.intel.models import StixObject
 from accord.organizations.models import Node
@@ -80,13 +88,28 @@ class SyncReport:
     existing: int = 0
     refused: int = 0
     sent: int = 0
+    # Versions not sent: kept by the sending rules (review), or refused by the peer.
+    withheld_reasons: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+
+    @property
+    def withheld(self) -> int:
+        return sum(self.withheld_reasons.values())
+
+    def count(self, counts: dict[str, int]) -> None:
+        for reason, n in counts.items():
+            self.withheld_reasons[reason] = self.withheld_reasons.get(reason, 0) + n
 
     def line(self) -> str:
         return (
             f"{self.node}\treceived {self.received}\tsent {self.sent}\trefused {self.refused}"
-            f"\t{'error: ' + self.error if self.error else 'ok'}"
+            f"\twithheld {self.withheld}\t{'error: ' + self.error if self.error else 'ok'}"
         )
+
+    def lines(self) -> list[str]:
+        """`line`, then one indented line per reason versions were withheld for."""
+        reasons = sorted(self.withheld_reasons.items())
+        return [self.line()] + [f"\twithheld {n}\t{reason}" for reason, n in reasons]
 
 
 @dataclass(frozen=True)
@@ -112,7 +135,9 @@ def _link(session: Session, node_id: str) -> _Link:
 def _state(session: Session, node_id: str) -> SyncState:
     state = session.get(SyncState, node_id)
     if state is None:
-        state = SyncState(node_id=node_id, received=0, sent=0, refused=0, push_failures=0)
+        state = SyncState(
+            node_id=node_id, received=0, sent=0, refused=0, push_failures=0, withheld=0
+        )
         session.add(state)
         session.flush()
     return state
@@ -189,21 +214,20 @@ def pull(
     report = SyncReport(link.name)
     directory_error = None
     try:
-        with _http(client) as http:
+        with _http(client) as http, ThreadPoolExecutor(1, "accord-pull") as fetcher:
             directory_error = _refresh(db, link, http)
             url = objects_url(http, link)
-            while True:
-                params: dict[str, str | int] = {"limit": page_size}
-                if cursor:
-                    params["added_after"] = cursor
-                response = http.get(url, params=params, headers=link.headers)
-                body = _json(response)
-                objects = body.get("objects") or []
-                last = response.headers.get("X-TAXII-Date-Added-Last")
-                if not objects:
-                    break
-                if not isinstance(objects, list) or not last:
-                    raise SyncError("the peer's page has no objects list or no date_added range")
+            page = _fetch(http, link, url, cursor, None, page_size)
+            while page is not None:
+                objects, last, more, token = page
+                # The next page is read while this one is checked and stored: the
+                # peer's serving and this node's checking overlap. Its cursor is
+                # only committed with it, so an interruption loses nothing.
+                ahead = (
+                    fetcher.submit(_fetch, http, link, url, last, token, page_size)
+                    if more
+                    else None
+                )
                 with db.write() as session:
                     result = receive(
                         session,
@@ -216,14 +240,43 @@ def pull(
                 report.received += result.count(Outcome.STORED)
                 report.existing += result.count(Outcome.EXISTS)
                 report.refused += result.count(Outcome.REFUSED)
-                cursor = last
-                if not body.get("more"):
-                    break
+                page = ahead.result() if ahead is not None else None
     except (httpx.HTTPError, SyncError) as exc:
         report.error = f"pull: {exc}"
     report.error = "; ".join(e for e in (report.error, directory_error) if e) or None
     _finish(db, report, node_id)
     return report
+
+
+def _fetch(
+    http: httpx.Client,
+    link: _Link,
+    url: str,
+    cursor: str | None,
+    token: str | None,
+    page_size: int,
+) -> tuple[list[Any], str, bool, str | None] | None:
+    """One page of the peer's objects added after `cursor`: (objects, the page's
+    X-TAXII-Date-Added-Last, whether more follow, the peer's `next`), or None when
+    there is none. Within one pull the peer's `next` is passed on with the cursor:
+    the same page, but the peer finds it by its own keyset without walking to the
+    cursor again (each page would cost what precedes it)."""
+    params: dict[str, str | int] = {"limit": page_size}
+    if cursor:
+        params["added_after"] = cursor
+    if token:
+        params["next"] = token
+    response = http.get(url, params=params, headers=link.headers)
+    body = _json(response)
+    objects = body.get("objects") or []
+    last = response.headers.get("X-TAXII-Date-Added-Last")
+    if not objects:
+        return None
+    if not isinstance(objects, list) or not last:
+        raise SyncError("the peer's page has no objects list or no date_added range")
+    more = bool(body.get("more"))
+    token = body.get("next")
+    return objects, last, more, token if more and isinstance(token, str) else None
 
 
 def _refresh(db: Database, link: _Link, http: httpx.Client) -> str | None:
@@ -253,6 +306,60 @@ def _pending(session: Session, node_id: str, after: int) -> list[int]:
     )
 
 
+def review(db: Database, node_id: str, *, page_size: int = PAGE) -> dict[str, int]:
+    """Check the sending rules on what changed here since the review cursor and record
+    what they keep from the peer (`egress.review_page`), one page per write
+    transaction with the cursor; how many versions they kept, per reason."""
+    withheld: dict[str, int] = {}
+    with db.read() as session:
+        state = session.get(SyncState, node_id)
+        after = (state.review_cursor if state else None) or 0
+        if not egress.changed_since(session, after):
+            return withheld
+    while True:
+        with db.write() as session:
+            state = _state(session, node_id)
+            moment = utcnow()
+            send = egress.policy(session, node_id)
+            last, kept = egress.review_page(
+                session, send, state.review_cursor or 0, moment, page_size
+            )
+            if last is None:
+                return withheld
+            for reason, n in _withhold(session, state, kept, moment).items():
+                withheld[reason] = withheld.get(reason, 0) + n
+            state.review_cursor = last
+
+
+def _withhold(
+    session: Session, state: SyncState, kept: list[egress.Withheld], moment: datetime
+) -> dict[str, int]:
+    """Count versions not sent per reason, and list those worth listing; the counts of
+    these alone."""
+    these: dict[str, int] = {}
+    for item in kept:
+        these[item.count_as] = these.get(item.count_as, 0) + 1
+    counts = dict(state.withheld_reasons or {})
+    for reason, n in these.items():
+        counts[reason] = counts.get(reason, 0) + n
+    session.add_all(
+        SyncRefusal(
+            node_id=state.node_id,
+            at=moment,
+            direction=Direction.SEND.value,
+            object_id=item.stix_id[:128],
+            version=item.modified[:40],
+            reason=item.reason,
+        )
+        for item in kept
+        if item.listed
+    )
+    state.withheld += len(kept)
+    state.withheld_reasons = counts
+    session.flush()
+    return these
+
+
 def push(
     db: Database,
     node_id: str,
@@ -267,8 +374,10 @@ def push(
     """
     with db.read() as session:
         link = _link(session, node_id)
+    report = SyncReport(link.name)
+    report.count(review(db, node_id))
+    with db.read() as session:
         state = session.get(SyncState, node_id)
-        report = SyncReport(link.name)
         retry_at = state.push_retry_at if state else None
         if retry_at is not None and retry_at > utcnow() and not ignore_backoff:
             report.error = f"push: backing off after failures until {retry_at.isoformat()}"
@@ -281,12 +390,13 @@ def push(
                 url = objects_url(http, link)
                 while pks:
                     texts = egress.serve(db, pks)
-                    sent = _post(http, link, url, [texts[pk] for pk in pks if pk in texts])
+                    sent, refused = _post(http, link, url, [texts[pk] for pk in pks if pk in texts])
                     report.sent += sent
                     with db.write() as session:
                         state = _state(session, node_id)
                         state.push_cursor = pks[-1]
                         state.sent += sent
+                        report.count(_withhold(session, state, refused, utcnow()))
                     with db.read() as session:
                         pks = _pending(session, node_id, pks[-1])
     except (httpx.HTTPError, SyncError) as exc:
@@ -303,15 +413,31 @@ def backoff(failures: int) -> timedelta:
     return min(doubled, BACKOFF_MAX)
 
 
-def _post(http: httpx.Client, link: _Link, url: str, texts: list[str]) -> int:
-    """POST one page of travelling objects; how many the peer stored."""
+def _post(
+    http: httpx.Client, link: _Link, url: str, texts: list[str]
+) -> tuple[int, list[egress.Withheld]]:
+    """POST one page of travelling objects; how many the peer stored, and those it
+    refused on arrival with its reasons."""
     if not texts:
-        return 0
+        return 0, []
     body = b'{"objects":[' + ",".join(texts).encode() + b"]}"
     headers = link.headers | {"Content-Type": TAXII}
     status = _json(http.post(url, content=body, headers=headers))
     successes = status.get("successes") or []
-    return sum(1 for s in successes if isinstance(s, dict) and s.get("message") == "stored")
+    refused = [
+        egress.Withheld(
+            0,
+            str(f.get("id") or ""),
+            str(f.get("version") or ""),
+            f"the peer refused it: {f.get('message') or 'no reason given'}",
+            listed=True,
+            count_as=egress.PEER_REFUSED,
+        )
+        for f in status.get("failures") or []
+        if isinstance(f, dict)
+    ]
+    stored = sum(1 for s in successes if isinstance(s, dict) and s.get("message") == "stored")
+    return stored, refused
 
 
 def peer_ids(db: Database, node: str | None = None) -> list[str]:
@@ -343,6 +469,7 @@ def run(
         pulled = pull(db, node_id, client=client, full=full, future_tolerance=future_tolerance)
         pushed = push(db, node_id, client=client, ignore_backoff=ignore_backoff)
         pulled.sent = pushed.sent
+        pulled.withheld_reasons = pushed.withheld_reasons
         pulled.error = "; ".join(e for e in (pulled.error, pushed.error) if e) or None
         reports.append(pulled)
     return reports
