@@ -196,8 +196,11 @@ BAD_OBJECTS: dict[str, tuple[Case, str]] = {
         "opinion must be one of",
     ),
     "label too long": (lambda c: [indicator(labels=["x" * 251])], "at most 250 characters"),
-    "label with NUL": (lambda c: [indicator(labels=["a\x00b"])], "without NUL"),
+    "label with NUL": (lambda c: [indicator(labels=["a\x00b"])], "NUL character"),
     "nested too deep": (lambda c: [indicator(x_deep=_nested(300))], "nested more than"),
+    "NUL in a property name": (lambda c: [indicator(**{"x_\x00": 1})], "NUL character"),
+    "NUL in a string": (lambda c: [indicator(description="a\x00b")], "NUL character"),
+    "NUL deep in a list": (lambda c: [indicator(x_notes=[{"k": ["ok", "\x00"]}])], "NUL"),
     "pattern nested too deep": (
         lambda c: [indicator(pattern="(" * 3000 + "[ipv4-addr:value = '1.2.3.4']" + ")" * 3000)],
         "pattern is not valid STIX 2.1",

@@ -26,15 +26,22 @@ Scene = tuple[World, Account, Account, str, str]
 
 
 def _pages(world: World, account: Account, collection_id: str, match: Match, lean: bool) -> Pages:
-    """Every page of a listing, 2 rows at a time: (pk, JSON) rows, more, next, added."""
-    read = service.query_texts if lean else service.query
+    """Every page of a listing, 2 rows at a time: (pk, JSON) rows, more, next, added.
+
+    The lean read gives the stored JSON as UTF-8 bytes, the full read as text."""
     out: Pages = []
     after: str | None = None
     for _ in range(50):
         with world.db.read() as session:
             collection = service.readable(session, account.principal, collection_id)
-            page = read(session, account.principal, collection, match, 2, after)
-        rows = [(row.pk, row.stix) for row in page.rows]
+            if lean:
+                blobs = service.query_texts(session, account.principal, collection, match, 2, after)
+                assert all(isinstance(stix, bytes) for _pk, stix in blobs.rows)
+                rows = [(pk, stix.decode()) for pk, stix in blobs.rows]
+                page: service.Page[Any] = blobs
+            else:
+                page = service.query(session, account.principal, collection, match, 2, after)
+                rows = [(row.pk, row.stix) for row in page.rows]
         out.append((rows, page.more, page.next, page.added))
         if not page.more:
             return out
@@ -139,3 +146,34 @@ def test_first_versions_are_the_oldest_listed_version_of_each_object(
             seen[account is ann, collection_id == view_id] = len(expected)
     # Bob, who reads ann's pattern as its organization-only newest version, sees none.
     assert seen == {(True, False): 8, (True, True): 1, (False, False): 5, (False, True): 0}
+
+
+def test_text_beyond_ascii_is_served_as_stored(node: Node) -> None:
+    """The lean read hands the stored UTF-8 bytes through: Cyrillic, CJK, an emoji and
+    escapes survive byte for byte, one object or several per page."""
+    world = node.world
+    org = world.org()
+    ann = world.account(org)
+    names = ["Подход беспилотника", "无人机低空接近", 'emoji \U0001f681 "quoted" \\ back']
+    for name in names:
+        assert world.ingest(ann, attack_pattern(name), distribution=Distribution.NODE).ok
+    for limit in ("1", "3"):
+        response = node.get(ann, objects_path(node.default_id), {"limit": limit})
+        assert response.status_code == 200, response.text
+        served = orjson.loads(response.content)["objects"]
+        with world.db.read() as session:
+            collection = session.get(Collection, node.default_id)
+            assert collection is not None
+            page = service.query(session, ann.principal, collection, Match(), int(limit))
+        texts = [row.stix for row in page.rows]
+        assert [obj["name"] for obj in served] == names[: int(limit)]
+        assert response.content.decode().endswith('"objects":[' + ",".join(texts) + "]}")
+
+
+def test_an_empty_page_is_an_envelope_without_objects(node: Node) -> None:
+    world = node.world
+    nobody = world.account(world.org())
+    response = node.get(nobody, objects_path(node.default_id), {"limit": "5"})
+    assert response.status_code == 200, response.text
+    assert response.content == b'{"more":false,"objects":[]}'
+    assert "X-TAXII-Date-Added-First" not in response.headers

@@ -20,9 +20,9 @@ from accord.db.base import utcnow
 from accord.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.identity.models import ApiKey, Role, User, WebSession
 from accord.identity.passwords import (
-    DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
     api_key_hash,
+    dummy_hash,
     generate_api_key,
     generate_password,
     hash_password,
@@ -163,7 +163,7 @@ def authenticate_password(session: Session, email: str, password: str) -> User |
     """Check a password; audits success and failure. Same cost whether or not the user exists."""
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_password(dummy_hash(), password)
         append(session, f"anonymous:{email[:200]}", "login.failed", email[:200], {"why": "unknown"})
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:

@@ -60,8 +60,8 @@ class StixObject(Base):
     stix: Mapped[str] = mapped_column(Text, nullable=False)
 
     __table_args__ = (
+        # Also the index for every lookup by stix_id (its leading column).
         UniqueConstraint("stix_id", "modified", name="uq_objects_version"),
-        Index("ix_objects_stix_id", "stix_id"),
         # The home page: counts by type and level read this index alone (it holds every
         # column the access rules read); an organization's drafts of one type.
         Index(

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from accord.cooperation.types import validator_for
 from accord.intel import timestamps
 from accord.intel.extension import EXTENSION_ID
@@ -143,6 +145,25 @@ def _too_deep(obj: dict[str, Any]) -> bool:
     return True
 
 
+def _nul_in(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _nul_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
+def _holds_nul(obj: dict[str, Any]) -> bool:
+    """NUL cannot be stored as PostgreSQL text or jsonb: refused on every backend alike.
+
+    orjson writes NUL as the escape `\\u0000`; only when that text appears (a NUL, or
+    a literal backslash-u0000) is the object walked to tell which.
+    """
+    return b"\\u0000" in orjson.dumps(obj) and _nul_in(obj)
+
+
 def _string_list(obj: dict[str, Any], name: str, *, non_empty: bool = False) -> list[str]:
     value = obj.get(name)
     if value is None:
@@ -214,6 +235,8 @@ def check_object(raw: object, now: datetime, tolerance: timedelta) -> CheckedObj
     obj: dict[str, Any] = raw
     if _too_deep(obj):
         raise Refusal(f"the object is nested more than {MAX_DEPTH} levels deep")
+    if _holds_nul(obj):
+        raise Refusal("the object holds a NUL character (U+0000) in a key or a string")
     obj_type = obj.get("type")
     if not isinstance(obj_type, str) or not _TYPE_RE.match(obj_type):
         raise Refusal("type must be a lower-case STIX type name")

@@ -9,10 +9,23 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar
+from typing import cast as cast_rows
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    and_,
+    cast,
+    delete,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from accord.audit.service import append
@@ -25,7 +38,7 @@ from accord.intel import timestamps
 from accord.intel.extension import EXTENSION_ID
 from accord.intel.ingest import IngestForbidden, Status, WriteDefaults, ingest
 from accord.intel.models import ObjectLabel, StixObject
-from accord.intel.service import keyset_rows, revoke
+from accord.intel.service import decode_cursor, encode_cursor, keyset_rows, revoke
 from accord.intel.validation import UUID_RE
 from accord.sharing.distribution import Distribution
 from accord.sharing.models import SharingGroup
@@ -256,6 +269,19 @@ def _condition(principal: Principal, collection: Collection, match: Match) -> Co
     conditions = [base, versions]
     if match.added_after is not None:
         conditions.append(o.date_added > match.added_after)
+        # pk increases with date_added: start the pk range at the first row added after,
+        # found by one probe of the date_added index, so an incremental page does not scan
+        # the table from its start (the planner walks pk order to serve ORDER BY pk).
+        added = aliased(StixObject)
+        first = (
+            select(added.pk)
+            .where(added.date_added > match.added_after)
+            .order_by(added.date_added)
+            .limit(1)
+            .correlate(None)
+            .scalar_subquery()
+        )
+        conditions.append(o.pk >= first)
     if match.ids:
         conditions.append(o.stix_id.in_(match.ids))
     if match.types:
@@ -281,6 +307,10 @@ class Text(Protocol):
     def pk(self) -> int: ...
     @property
     def stix(self) -> str: ...
+
+
+# An objects listing's lean row: pk and the stored JSON as UTF-8 bytes.
+Blob = tuple[int, bytes]
 
 
 class Served(Text, Protocol):
@@ -318,13 +348,21 @@ def query(
         _listing(session, principal, collection, match)
     )
     found, more, cursor = keyset_rows(session, statement, limit, after)
-    rows = cast(list[Served], found)
+    rows = cast_rows(list[Served], found)
     return Page(rows, more, cursor, added_bounds(rows))
 
 
 def added_bounds(rows: Sequence[Served]) -> tuple[datetime, datetime] | None:
     """The date_added of the first and the last of these rows."""
     return (rows[0].date_added, rows[-1].date_added) if rows else None
+
+
+def _stored_bytes(session: Session) -> ColumnElement[bytes]:
+    """`objects.stix` as the UTF-8 bytes it is stored as: served as they are, never
+    decoded into a str only to be encoded again."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.convert_to(StixObject.stix, literal_column("'UTF8'"), type_=LargeBinary)
+    return cast(StixObject.stix, LargeBinary)  # SQLite: the text's own bytes
 
 
 def query_texts(
@@ -334,19 +372,39 @@ def query_texts(
     match: Match,
     limit: int,
     after: str | None = None,
-) -> Page[Text]:
-    """`query` reading only the stored JSON: converting each row's date_added would cost
-    more than reading it, so only the first and the last are looked up, by primary key."""
+) -> Page[Blob]:
+    """`query` reading only the stored JSON, as bytes: converting each row's date_added
+    would cost more than reading it, so only the first and the last are looked up, by
+    primary key."""
     o = StixObject
-    statement = select(o.pk, o.stix).where(_listing(session, principal, collection, match))
-    found, more, cursor = keyset_rows(session, statement, limit, after)
-    rows = cast(list[Text], found)
+    statement = select(o.pk, _stored_bytes(session).label("stix")).where(
+        _listing(session, principal, collection, match)
+    )
+    if after:
+        statement = statement.where(o.pk > decode_cursor(after))
+    statement = statement.order_by(o.pk).limit(limit + 1)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Through a server-side cursor, planned for its first rows (intel.service._paged).
+        rows = cast_rows(
+            list[Blob], connection.execute(statement.execution_options(yield_per=limit + 1)).all()
+        )
+    else:
+        # SQLite: the driver's own tuples, fetched at once (nothing is buffered before
+        # them without a server-side cursor; the columns need no conversion).
+        result = connection.execute(statement)
+        try:
+            rows = cast_rows(list[Blob], result.cursor.fetchall())
+        finally:
+            result.close()
+    more = len(rows) > limit
+    del rows[limit:]
     added = None
     if rows:
-        bounds = select(o.date_added).where(o.pk.in_({rows[0].pk, rows[-1].pk})).order_by(o.pk)
+        bounds = select(o.date_added).where(o.pk.in_({rows[0][0], rows[-1][0]})).order_by(o.pk)
         dates = list(session.scalars(bounds))
         added = (dates[0], dates[-1])
-    return Page(rows, more, cursor, added)
+    return Page(rows, more, encode_cursor(rows[-1][0]) if more else None, added)
 
 
 # --- writes ------------------------------------------------------------------------------
