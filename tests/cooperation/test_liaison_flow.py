@@ -21,6 +21,7 @@ from accord.audit.models import AuditEntry
 from accord.cooperation.types import MESSAGE, new_sdo_extension
 from accord.db import Database
 from accord.intel.extension import EXTENSION_ID
+from accord.intel.ingest import WriteDefaults, ingest
 from accord.intel.models import StixObject
 from accord.sharing.distribution import Distribution
 from accord.sharing.models import SharingGroup
@@ -176,7 +177,11 @@ def _old_message(world: World, sender: Account, channel: dict[str, Any], to: str
             **new_sdo_extension(MESSAGE),
         },
     }
-    result = world.ingest(world.refresh(sender), obj)
+    # Written as the liaison module writes (its write guard refuses every other path).
+    with world.db.write() as session:
+        result = ingest(
+            session, world.refresh(sender).principal, [obj], WriteDefaults(by_module=True)
+        )
     assert result.ok, result.results
     return str(obj["id"])
 

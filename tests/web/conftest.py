@@ -17,6 +17,7 @@ from accord.organizations.service import ensure_local_node
 from accord.settings import Settings
 from accord.web.throttle import SignInThrottle
 from tests.server import serve_in_thread
+from tests.web.browser_support import Devices, devices
 
 SECRET = "test-secret-key-for-the-web-interface-0123456789"
 CHROMIUM = "/usr/bin/chromium"
@@ -76,6 +77,20 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def device_url(web: WebServer) -> str:
+    """Where `device` pages go; a module with its own server overrides this fixture."""
+    return web.url
+
+
+@pytest.fixture
+def device(browser: object, device_url: str) -> Iterator[Devices]:
+    """device(locale="en-GB", width=1280, height=900) -> a page in a fresh browser
+    context, with its own cookies; all closed after the test."""
+    with devices(browser, device_url) as make:  # type: ignore[arg-type]
+        yield make
 
 
 @pytest.fixture

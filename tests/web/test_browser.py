@@ -7,17 +7,16 @@ screenshot of each main page under test-artifacts/web/<database>/.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from accord.identity.models import Role
-from tests.factories import PASSWORD, Account, World
-from tests.web.conftest import WebServer
+from tests.factories import PASSWORD, World
+from tests.web.browser_support import shoot, sign_in_by_label
 
 
 class People:
@@ -35,35 +34,6 @@ class People:
 @pytest.fixture
 def people(world: World) -> People:
     return People(world)
-
-
-@pytest.fixture
-def open_page(browser: Browser, web: WebServer) -> Iterator[Any]:
-    """open_page(width=1280) -> a page in a fresh browser context (its own cookies)."""
-    contexts = []
-
-    def make(width: int = 1280, height: int = 900) -> Page:
-        context = browser.new_context(
-            base_url=web.url, viewport={"width": width, "height": height}, locale="en-GB"
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, account: Account, password: str = PASSWORD) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(account.user.email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def shot(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def write_report(
@@ -88,32 +58,32 @@ def write_report(
         page.get_by_label("Sharing group", exact=True).select_option(label=group)
 
 
-def test_write_publish_and_share_with_a_group(open_page: Any, people: People, shots: Path) -> None:
+def test_write_publish_and_share_with_a_group(device: Any, people: People, shots: Path) -> None:
     title = "Drone relay stations near the northern border"
-    ann = open_page()
-    sign_in(ann, people.ann)
+    ann = device()
+    sign_in_by_label(ann, people.ann)
     expect(ann.get_by_role("heading", name="Welcome, Northern Staff")).to_be_visible()
     write_report(ann, title, tlp="green", distribution="group", group="Drone working group")
     audience = ann.locator("#audience")
     expect(audience).to_contain_text("organizations in group Drone working group")
     expect(audience).to_contain_text("Eastern Staff")
     expect(audience).not_to_contain_text("Western Staff")
-    shot(ann, shots, "report-form")
+    shoot(ann, shots, "report-form")
     ann.get_by_role("button", name="Save draft").click()
     expect(ann.get_by_role("heading", name=title)).to_be_visible()
     expect(ann.locator(".flash")).to_contain_text("Draft saved")
     expect(ann.locator("#refs-heading + .table-wrap tbody tr")).to_have_count(2)
-    shot(ann, shots, "report-draft")
+    shoot(ann, shots, "report-draft")
     ann.get_by_role("button", name="Publish").click()
     expect(ann.locator(".flash")).to_contain_text("Published: 3 objects")
     expect(ann.locator(".tlp-banner")).to_contain_text("TLP:GREEN")
-    shot(ann, shots, "report-view")
+    shoot(ann, shots, "report-view")
 
-    bob = open_page()
-    sign_in(bob, people.bob)
+    bob = device()
+    sign_in_by_label(bob, people.bob)
     new = bob.locator("section[aria-labelledby=new-heading]")
     expect(new).to_contain_text(title)
-    shot(bob, shots, "home")
+    shoot(bob, shots, "home")
     new.get_by_role("link", name=title).click()
     expect(bob.locator(".tlp-banner")).to_contain_text("TLP:GREEN")
     expect(bob.locator("#audience")).to_contain_text("Drone working group")
@@ -122,13 +92,13 @@ def test_write_publish_and_share_with_a_group(open_page: Any, people: People, sh
     report_url = bob.url
     bob.goto("/reports")
     expect(bob.locator("#results")).to_contain_text(title)
-    shot(bob, shots, "reports")
+    shoot(bob, shots, "reports")
     bob.get_by_label("TLP").select_option("red")  # htmx reloads the results
     expect(bob.locator("#results")).not_to_contain_text(title)
     assert "tlp=red" in bob.url
 
-    cid = open_page()
-    sign_in(cid, people.cid)
+    cid = device()
+    sign_in_by_label(cid, people.cid)
     expect(cid.get_by_role("heading", name="Welcome, Western Staff")).to_be_visible()
     expect(cid.locator("main")).not_to_contain_text(title)
     cid.goto("/reports")
@@ -137,26 +107,24 @@ def test_write_publish_and_share_with_a_group(open_page: Any, people: People, sh
     assert response is not None
     assert response.status == 404
     expect(cid.get_by_role("heading", name="Page not found")).to_be_visible()
-    shot(cid, shots, "not-found")
+    shoot(cid, shots, "not-found")
 
 
-def test_tlp_red_is_seen_by_no_other_organization(
-    open_page: Any, people: People, shots: Path
-) -> None:
+def test_tlp_red_is_seen_by_no_other_organization(device: Any, people: People, shots: Path) -> None:
     title = "Eyes-only assessment of the relay operators"
-    ann = open_page()
-    sign_in(ann, people.ann)
+    ann = device()
+    sign_in_by_label(ann, people.ann)
     write_report(ann, title, tlp="red", distribution="node")
     expect(ann.locator("#audience")).to_contain_text("TLP:RED is never shared")
     expect(ann.locator("#audience")).not_to_contain_text("Eastern Staff")
     ann.get_by_role("button", name="Save and publish").click()
     expect(ann.locator(".flash")).to_contain_text("Report saved and published")
     expect(ann.locator(".tlp-banner")).to_contain_text("TLP:RED")
-    shot(ann, shots, "report-red")
+    shoot(ann, shots, "report-red")
     report_url = ann.url
     for account in (people.bob, people.cid):
-        other = open_page()
-        sign_in(other, account)
+        other = device()
+        sign_in_by_label(other, account)
         expect(other.locator("main")).not_to_contain_text(title)
         response = other.goto(report_url)
         assert response is not None
@@ -165,22 +133,22 @@ def test_tlp_red_is_seen_by_no_other_organization(
         expect(other.locator("#results")).to_contain_text("Nothing matches")
 
 
-def test_sign_in_with_two_step_verification(open_page: Any, people: People, shots: Path) -> None:
-    page = open_page()
-    sign_in(page, people.ann)
+def test_sign_in_with_two_step_verification(device: Any, people: People, shots: Path) -> None:
+    page = device()
+    sign_in_by_label(page, people.ann)
     page.get_by_role("link", name=people.ann.user.email).click()
     page.get_by_role("link", name="Turn on two-step verification").click()
     expect(page.locator(".qr svg")).to_be_visible()
-    shot(page, shots, "totp-enrolment")
+    shoot(page, shots, "totp-enrolment")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Six-digit code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Two-step verification is on")
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator(".flash")).to_contain_text("You have signed out")
-    sign_in(page, people.ann)
+    sign_in_by_label(page, people.ann)
     expect(page.get_by_role("heading", name="Enter your verification code")).to_be_visible()
-    shot(page, shots, "sign-in-code")
+    shoot(page, shots, "sign-in-code")
     page.get_by_label("Six-digit code").fill(
         "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
     )
@@ -192,12 +160,10 @@ def test_sign_in_with_two_step_verification(open_page: Any, people: People, shot
     expect(page.get_by_role("heading", name="Welcome, Northern Staff")).to_be_visible()
 
 
-def test_sign_in_by_keyboard_with_visible_focus(
-    open_page: Any, people: People, shots: Path
-) -> None:
-    page = open_page()
+def test_sign_in_by_keyboard_with_visible_focus(device: Any, people: People, shots: Path) -> None:
+    page = device()
     page.goto("/login")
-    shot(page, shots, "sign-in")
+    shoot(page, shots, "sign-in")
     expect(page.get_by_label("E-mail address")).to_be_focused()  # ready to type at once
     page.keyboard.type(people.bob.user.email)
     page.keyboard.press("Tab")
@@ -209,11 +175,9 @@ def test_sign_in_by_keyboard_with_visible_focus(
     expect(page.get_by_role("heading", name="Welcome, Eastern Staff")).to_be_visible()
 
 
-def test_a_forged_form_is_refused(
-    open_page: Any, people: People, world: World, shots: Path
-) -> None:
-    page = open_page()
-    sign_in(page, people.ann)
+def test_a_forged_form_is_refused(device: Any, people: People, world: World, shots: Path) -> None:
+    page = device()
+    sign_in_by_label(page, people.ann)
     page.goto("/reports/new")
     page.get_by_label("Title").fill("Forged report")
     page.evaluate("document.querySelector('main form input[name=csrf_token]').remove()")
@@ -221,74 +185,72 @@ def test_a_forged_form_is_refused(
         page.get_by_role("button", name="Save draft").click()
     assert posted.value.status == 403
     expect(page.get_by_role("heading", name="The form has expired")).to_be_visible()
-    shot(page, shots, "csrf-refused")
+    shoot(page, shots, "csrf-refused")
     page.goto("/reports?type=")
     expect(page.locator("#results")).not_to_contain_text("Forged report")
 
 
-def test_switch_language_to_russian_and_chinese(
-    open_page: Any, people: People, shots: Path
-) -> None:
-    page = open_page()
-    sign_in(page, people.ann)
+def test_switch_language_to_russian_and_chinese(device: Any, people: People, shots: Path) -> None:
+    page = device()
+    sign_in_by_label(page, people.ann)
     page.get_by_label("Language").select_option("ru")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.get_by_role("link", name="Главная")).to_be_visible()
     expect(page.get_by_role("heading", name="Добро пожаловать, Northern Staff")).to_be_visible()
-    shot(page, shots, "home-ru")
+    shoot(page, shots, "home-ru")
     page.get_by_role("navigation").get_by_role("link", name="Подготовить отчет").click()
     expect(page.get_by_role("heading", name="Подготовить отчет")).to_be_visible()
     expect(page.locator("#audience")).to_contain_text(
         "Доступно: только организации «Northern Staff»."
     )
-    shot(page, shots, "report-form-ru")
+    shoot(page, shots, "report-form-ru")
     page.get_by_label("Язык").select_option("zh")
     page.get_by_role("button", name="Применить").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.get_by_role("heading", name="撰写报告")).to_be_visible()
-    shot(page, shots, "report-form-zh")
+    shoot(page, shots, "report-form-zh")
     page.get_by_role("navigation").get_by_role("link", name="首页").click()
     welcome = "\u6b22\u8fce\uff0cNorthern Staff"  # "welcome, ..." with a full-width comma
     expect(page.get_by_role("heading", name=welcome)).to_be_visible()
-    shot(page, shots, "home-zh")
+    shoot(page, shots, "home-zh")
     page.get_by_role("button", name="退出登录").click()
     expect(
         page.get_by_role("heading", name="登录 Accord")
     ).to_be_visible()  # the choice outlives the session
 
 
-def test_administration_pages(open_page: Any, people: People, shots: Path) -> None:
-    page = open_page()
-    sign_in(page, people.root)
+def test_administration_pages(device: Any, people: People, shots: Path) -> None:
+    page = device()
+    sign_in_by_label(page, people.root)
     page.get_by_role("link", name="Administration").click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
     page.get_by_label("E-mail address").fill("duty.officer@north.example")
     page.get_by_role("button", name="Add user").click()
     expect(page.locator("#new-password")).to_be_visible()
-    shot(page, shots, "admin-users")
+    shoot(page, shots, "admin-users")
     page.get_by_role("link", name="Organizations").click()
     expect(page.locator("main table")).to_contain_text("Western Staff")
-    shot(page, shots, "admin-organizations")
+    shoot(page, shots, "admin-organizations")
     page.get_by_role("link", name="API keys").first.click()
     page.get_by_label("Name (what the key is for)").fill("TAXII feed")
     page.get_by_role("button", name="Create key").click()
     expect(page.locator("#new-key")).to_contain_text("acc_")
-    shot(page, shots, "admin-keys")
+    shoot(page, shots, "admin-keys")
     page.get_by_role("link", name="Sharing groups").first.click()
     page.get_by_label("Name", exact=True).fill("Border liaison")
     page.get_by_label("Eastern Staff").check()
     page.get_by_role("button", name="Create group").click()
     expect(page.get_by_role("heading", name="Border liaison")).to_be_visible()
-    shot(page, shots, "admin-group")
+    shoot(page, shots, "admin-group")
 
 
-def test_pages_fit_a_phone(open_page: Any, people: People, shots: Path) -> None:
-    page = open_page(width=390, height=844)
-    sign_in(page, people.ann)
+def test_pages_fit_a_phone(device: Any, people: People, shots: Path) -> None:
+    page = device(width=390, height=844)
+    sign_in_by_label(page, people.ann)
     expect(page.get_by_role("heading", name="Welcome, Northern Staff")).to_be_visible()
     for path, name in (("/", "phone-home"), ("/reports/new", "phone-report-form")):
         page.goto(path)
         wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
         assert not wide, f"{path} scrolls sideways on a phone"
-        shot(page, shots, name)
+        shoot(page, shots, name)

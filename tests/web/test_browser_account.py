@@ -3,44 +3,16 @@ node admin adds a TAXII collection. Screenshots go under test-artifacts/web/<dat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from accord.identity.models import Role
 from accord.taxii.service import all_collections
-from tests.factories import PASSWORD, Account, World
+from tests.factories import World
+from tests.web.browser_support import shoot, sign_in
 from tests.web.conftest import WebServer
-
-
-@pytest.fixture
-def device(browser: Browser, web: WebServer) -> Iterator[Any]:
-    """device(locale) -> a page in a fresh browser context: its own cookies and language."""
-    contexts = []
-
-    def make(locale: str = "en-GB") -> Page:
-        context = browser.new_context(
-            base_url=web.url, viewport={"width": 1280, "height": 900}, locale=locale
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, account: Account) -> None:
-    """By the fields' ids: the labels are in whatever language the browser asks for."""
-    page.goto("/login")
-    page.locator("#email").fill(account.user.email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_url("**/")
 
 
 def test_the_chosen_language_follows_the_user_to_another_device(
@@ -54,9 +26,7 @@ def test_the_chosen_language_follows_the_user_to_another_device(
     desk.get_by_role("button", name="Save language").click()
     expect(desk.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(desk.get_by_role("heading", name="我的账户")).to_be_visible()
-    shot = shots / "account-language-zh.png"
-    desk.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 0
+    shoot(desk, shots, "account-language-zh")
 
     laptop = device("ru-RU")  # a browser asking for Russian
     laptop.goto("/login")
@@ -81,7 +51,7 @@ def test_a_node_admin_adds_a_taxii_collection(
     page.get_by_role("button", name="Add collection").click()
     expect(page.get_by_role("status")).to_contain_text("Collection Drone sightings added.")
     expect(page.get_by_role("link", name="Drone sightings")).to_be_visible()
-    page.screenshot(path=str(shots / "admin-collections.png"), full_page=True)
+    shoot(page, shots, "admin-collections")
     with web.db.read() as session:
         assert [(c.title, c.types, c.labels) for c in all_collections(session)] == [
             ("Drone sightings", ["indicator", "report"], ["uav"])

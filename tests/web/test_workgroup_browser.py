@@ -4,14 +4,13 @@ discussed and decides it. Screenshots go under test-artifacts/web/<database>/.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, Account
+from tests.web.browser_support import shoot, sign_in
 from tests.web.conftest import WebServer
 from tests.web.test_workgroup_pages import (  # noqa: F401  (fixtures)
     Cast,
@@ -22,35 +21,9 @@ from tests.web.test_workgroup_pages import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def device(browser: Browser, wg_web: WebServer) -> Iterator[Any]:  # noqa: F811
-    """device() -> a page in a fresh browser context, with its own cookies."""
-    contexts = []
-
-    def make() -> Page:
-        context = browser.new_context(
-            base_url=wg_web.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, account: Account) -> None:
-    page.goto("/login")
-    page.locator("#email").fill(account.user.email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_url("**/")
-
-
-def shoot(page: Page, folder: Path, name: str) -> None:
-    shot = folder / f"workgroup-{name}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 0
+def device_url(wg_web: WebServer) -> str:  # noqa: F811
+    """The pages go to the server with the working group set up."""
+    return wg_web.url
 
 
 def test_an_agenda_issue_from_proposal_to_decision_in_the_browser(
@@ -68,25 +41,25 @@ def test_an_agenda_issue_from_proposal_to_decision_in_the_browser(
     a.get_by_role("button", name="Propose").click()
     expect(a.get_by_role("heading", name=issue)).to_be_visible()
     expect(a.get_by_role("status")).to_have_text("The issue has been proposed.")
-    shoot(a, shots, "1-proposed")
+    shoot(a, shots, "workgroup-1-proposed")
 
     b = device()
     sign_in(b, cast.b)
     b.goto("/workgroup")
-    shoot(b, shots, "2-agenda-member")
+    shoot(b, shots, "workgroup-2-agenda-member")
     b.get_by_role("link", name=issue).click()
     b.get_by_label("Your organization's view").select_option("strongly-agree")
     b.get_by_label("Explanation (optional)").fill("Our staff needs it this year.")
     b.get_by_role("button", name="Record the view").click()
     expect(b.get_by_text("General Staff of Belvania: Strongly in favour")).to_be_visible()
-    shoot(b, shots, "3-supported")
+    shoot(b, shots, "workgroup-3-supported")
 
     chair = device()
     sign_in(chair, cast.chair)
     chair.goto("/workgroup")
     chair.get_by_role("button", name="Accept").click()
     expect(chair.get_by_role("status")).to_have_text("The issue has been updated.")
-    shoot(chair, shots, "4-accepted")
+    shoot(chair, shots, "workgroup-4-accepted")
 
     chair.get_by_role("link", name="Sessions").first.click()
     chair.get_by_label("Name of the session").fill("Spring session")
@@ -95,7 +68,7 @@ def test_an_agenda_issue_from_proposal_to_decision_in_the_browser(
     chair.get_by_label("Place (optional)").fill("Lake Verin conference hall")
     chair.get_by_label("Defence Staff of Aldoria").check()
     chair.get_by_label("General Staff of Belvania").check()
-    shoot(chair, shots, "5-plan-session")
+    shoot(chair, shots, "workgroup-5-plan-session")
     chair.get_by_role("button", name="Plan the session").click()
     expect(chair.get_by_role("heading", name="Spring session")).to_be_visible()
 
@@ -105,7 +78,7 @@ def test_an_agenda_issue_from_proposal_to_decision_in_the_browser(
     expect(chair.get_by_text("Scheduled").first).to_be_visible()
     chair.get_by_role("link", name="Spring session").click()
     expect(chair.get_by_role("link", name=issue)).to_be_visible()  # on the agenda
-    shoot(chair, shots, "6-session-agenda")
+    shoot(chair, shots, "workgroup-6-session-agenda")
 
     chair.get_by_role("button", name="Mark discussed").click()
     chair.get_by_label("Minutes of the session").fill("Both staffs agreed on one form.")
@@ -115,9 +88,9 @@ def test_an_agenda_issue_from_proposal_to_decision_in_the_browser(
     chair.get_by_role("button", name="Record the decision").click()
     expect(chair.get_by_role("status")).to_have_text("The decision has been recorded.")
     expect(chair.get_by_text("Adopt the common drone incident form.")).to_be_visible()
-    shoot(chair, shots, "7-decided")
+    shoot(chair, shots, "workgroup-7-decided")
 
     a.goto("/workgroup")
     decided = a.locator("section", has=a.get_by_role("heading", name="Decided"))
     expect(decided.get_by_role("link", name=issue)).to_be_visible()
-    shoot(a, shots, "8-agenda-decided")
+    shoot(a, shots, "workgroup-8-agenda-decided")

@@ -8,6 +8,8 @@ from accord.api.errors import ApiError
 from accord.cooperation.api import router as workgroup_router
 from accord.cooperation.coverage_api import objects as release_router
 from accord.cooperation.coverage_api import public as public_router
+from accord.cooperation.events_api import router as events_router
+from accord.cooperation.exercises_api import router as exercises_router
 from accord.cooperation.liaison_api import router as liaison_router
 from accord.federation.api import router as federation_router
 from accord.identity.api import router as identity_router
@@ -36,6 +38,8 @@ def v1_router() -> APIRouter:
         federation_router,
         workgroup_router,
         liaison_router,
+        exercises_router,
+        events_router,
         release_router,
         public_router,
     ):

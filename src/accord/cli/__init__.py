@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -117,6 +118,11 @@ def demo(
         info = build(db)
     say(info.describe(f"http://{host}:{port}"))
     if serve:
+        from accord.demo.cooperation import WORKGROUP  # noqa: PLC0415
+
+        # The demo coalition's working group chairs unless ACCORD_WORKGROUP_ORG names one.
+        if not os.environ.get("ACCORD_WORKGROUP_ORG"):
+            os.environ["ACCORD_WORKGROUP_ORG"] = WORKGROUP
         _serve(host, port)
 
 

@@ -42,10 +42,16 @@ def stamp(moment: datetime) -> str:
 
 
 def write_one(
-    session: Session, writer: Principal, obj: dict[str, Any], published: bool = True
+    session: Session,
+    writer: Principal,
+    obj: dict[str, Any],
+    published: bool = True,
+    by_module: bool = False,
 ) -> None:
-    """Ingest one object, or refuse with ingest's own reason (nothing is written)."""
-    result = ingest(session, writer, [obj], WriteDefaults(published=published))
+    """Ingest one object, or refuse with ingest's own reason (nothing is written).
+    `by_module`: the calling module has checked its own rules (accord.intel.guards)."""
+    defaults = WriteDefaults(published=published, by_module=by_module)
+    result = ingest(session, writer, [obj], defaults)
     if not result.ok:
         refused = next(r for r in result.results if r.status is Outcome.REFUSED)
         raise Invalid(refused.reason or "the object was refused")

@@ -134,6 +134,11 @@ def release(session: Session, principal: Principal, stix_id: str) -> Release:
     return Release(entry.stix_id, timestamps.display(entry.version), entry.released_at)
 
 
+def is_released(session: Session, row: StixObject) -> bool:
+    """Has the owner released this object (whatever the public may read of it now)?"""
+    return _release_of(session, row) is not None
+
+
 def unrelease(session: Session, principal: Principal, stix_id: str) -> None:
     """Take the object off public coverage; audited."""
     row = _own_latest(session, principal, stix_id)

@@ -9,6 +9,8 @@ and regular consultations (`x-accord-consultation`) carry the channel's group an
 Points of contact (`x-accord-contact`) are published by their organization as it
 chooses; others see what the rule lets them see, never a list of its users. Every read
 goes through `visible_to` and `latest_for`: what one cannot see does not exist.
+Only this module writes liaison objects (`write_guard`, in accord.intel.guards' table,
+refuses them on every other write path), so no one bypasses a channel's rules.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from accord.cooperation.types import (
 from accord.db.base import utcnow
 from accord.errors import Forbidden, Invalid, NotFound
 from accord.intel import timestamps
+from accord.intel.guards import WriteContext
 from accord.intel.models import StixObject
 from accord.organizations.models import Organization
 from accord.sharing.distribution import Distribution
@@ -167,6 +170,25 @@ def _audit(session: Session, principal: Principal, action: str, target: str, **d
     append(session, principal.actor, f"liaison.{action}", target, detail or None)
 
 
+def _write(
+    session: Session, writer: Principal, obj: dict[str, Any], published: bool = True
+) -> None:
+    """Every liaison object is written here, after this module has checked its rules."""
+    write_one(session, writer, obj, published=published, by_module=True)
+
+
+LIAISON_TYPES = (CHANNEL, MESSAGE, RECEIPT, CONTACT, CONSULTATION)
+
+
+def write_guard(context: WriteContext, obj: dict[str, Any]) -> str | None:
+    """accord.intel.guards: liaison objects are written by this module alone, whose
+    functions check the channel's rules (members, recipients, receipts, owners); every
+    other write path (REST objects, TAXII, forms, import) is refused."""
+    if context.by_module:
+        return None
+    return f"{obj.get('type')} objects are written through /api/v1/liaison"
+
+
 # --- channels ----------------------------------------------------------------------------
 
 
@@ -215,7 +237,7 @@ def create_channel(
     obj.update(name=name, member_refs=[org.identity_id for org in [own, *others]])
     if description:
         obj["description"] = description
-    write_one(session, writer, obj)
+    _write(session, writer, obj)
     _audit(session, principal, "channel.create", obj["id"], group=group.id)
     return get_channel(session, writer, obj["id"])
 
@@ -343,7 +365,7 @@ def post_message(
         obj["in_reply_to_ref"] = in_reply_to
     if attachments:
         obj["attachment_refs"] = attachments
-    write_one(session, principal, obj)
+    _write(session, principal, obj)
     _audit(session, principal, "message.post", obj["id"], channel=channel.id)
     return get_message(session, principal, obj["id"])
 
@@ -400,7 +422,7 @@ def acknowledge(session: Session, principal: Principal, message_id: str) -> Mess
     channel = get_channel(session, principal, message.channel_id)
     obj = _in_channel(principal, channel, RECEIPT)
     obj.update(message_ref=message.id, channel_ref=channel.id)
-    write_one(session, principal, obj)
+    _write(session, principal, obj)
     _audit(session, principal, "message.acknowledge", message.id, receipt=obj["id"])
     return get_message(session, principal, message_id)
 
@@ -422,6 +444,47 @@ def unacknowledged(
         if m.unacknowledged and timestamps.parse(m.created) <= cutoff
     ]
     return sorted(overdue, key=lambda m: (m.created, m.id))
+
+
+@dataclass(frozen=True)
+class ChannelCounts:
+    """A channel's messages as the caller's organization reads them."""
+
+    messages: int
+    awaiting_us: int  # addressed to the caller's organization, not acknowledged by it
+    awaiting_them: int  # sent by the caller's organization, some recipient has not acknowledged
+
+
+def channel_counts(
+    session: Session, principal: Principal, channels: list[Channel]
+) -> dict[str, ChannelCounts]:
+    """Per channel the caller sees, counted over the messages the caller sees."""
+    counts: dict[str, ChannelCounts] = {}
+    for channel in channels:
+        messages = list_messages(session, principal, channel.id)
+        counts[channel.id] = ChannelCounts(
+            len(messages),
+            sum(principal.org_id in m.unacknowledged for m in messages),
+            sum(m.sender == principal.org_id and bool(m.unacknowledged) for m in messages),
+        )
+    return counts
+
+
+def shared_objects(
+    session: Session, principal: Principal, ids: list[str] | None = None, limit: int = 50
+) -> list[StixObject]:
+    """Current shared objects the caller sees that a message may attach: the given ids,
+    or the newest `limit` (liaison's own objects, identities and markings aside)."""
+    o = StixObject
+    query = select(o).where(
+        o.revoked.is_(False),
+        visible_to(principal),
+        latest_for(principal),
+        o.type.not_in([*LIAISON_TYPES, "identity", "marking-definition"]),
+    )
+    if ids is not None:
+        return list(session.scalars(query.where(o.stix_id.in_(ids)))) if ids else []
+    return list(session.scalars(query.order_by(o.date_added.desc()).limit(limit)))
 
 
 # --- points of contact -------------------------------------------------------------------
@@ -458,7 +521,7 @@ def add_contact(
         obj["phone"] = fields.phone
     if fields.email:
         obj["email"] = fields.email
-    write_one(session, principal, obj, published=published)
+    _write(session, principal, obj, published=published)
     _audit(session, principal, "contact.add", obj["id"])
     return _contact(_contact_row(session, principal, obj["id"]))
 
@@ -490,7 +553,7 @@ def withdraw_contact(session: Session, principal: Principal, contact_id: str) ->
     previous = timestamps.parse(obj["modified"])
     obj["modified"] = stamp(max(utcnow(), previous + timedelta(milliseconds=1)))
     obj["revoked"] = True
-    write_one(session, principal, obj, published=row.published)
+    _write(session, principal, obj, published=row.published)
     _audit(session, principal, "contact.withdraw", contact_id)
 
 
@@ -545,7 +608,7 @@ def schedule_consultation(
         obj["description"] = fields.description
     if fields.location:
         obj["location"] = fields.location
-    write_one(session, principal, obj)
+    _write(session, principal, obj)
     _audit(session, principal, "consultation.schedule", obj["id"], channel=channel.id)
     row = session.scalars(
         current(principal, CONSULTATION).where(StixObject.stix_id == obj["id"])

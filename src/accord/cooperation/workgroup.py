@@ -37,6 +37,7 @@ from accord.errors import Conflict, Invalid, NotFound
 from accord.identity.models import Role
 from accord.intel import timestamps
 from accord.intel.extension import EXTENSION_ID, sharing_extension
+from accord.intel.guards import WriteContext
 from accord.intel.ingest import Status as Outcome
 from accord.intel.ingest import WriteDefaults, ingest
 from accord.organizations.models import Organization
@@ -97,7 +98,8 @@ def _as_workgroup(session: Session, principal: Principal, workgroup: Organizatio
 
 def _write(session: Session, writer: Principal, objects: list[dict[str, Any]]) -> dict[str, str]:
     """Ingest, all or nothing; returns each stored id's version."""
-    result = ingest(session, writer, objects, WriteDefaults(published=True))
+    # The working group has checked its own rules: the write guards below let it through.
+    result = ingest(session, writer, objects, WriteDefaults(published=True, by_module=True))
     if not result.ok:
         refused = next(r for r in result.results if r.status is Outcome.REFUSED)
         raise Invalid(refused.reason or "the object was refused")
@@ -431,3 +433,36 @@ def agenda(
         session, principal, workgroup.id, [Status.SCHEDULED], session_id=session_id
     )
     return wg_session, items
+
+
+# --- write guards (accord.intel.guards) ----------------------------------------------------
+
+_ENDPOINT = "/api/v1/workgroup"
+
+
+def guard_own_types(context: WriteContext, obj: dict[str, Any]) -> str | None:
+    """Issues and sessions are written by the working group alone: every other write path
+    (REST objects, TAXII, the report form, file import) would skip who may take a step."""
+    if context.by_module:
+        return None
+    what = "agenda issues" if obj.get("type") == AGENDA_ITEM else "working-group sessions"
+    return (
+        f"{what} are written through the working group ({_ENDPOINT}, or the Working group "
+        "pages), which checks who may propose, move and decide"
+    )
+
+
+def guard_about_issues(context: WriteContext, obj: dict[str, Any]) -> str | None:
+    """Support (`opinion`) and comments (`note`) on an agenda issue count only when a
+    member took part through the working group: a vote from a non-member, or on a closed
+    issue, is refused on every other path. Notes and opinions on anything else pass."""
+    if context.by_module:
+        return None
+    refs = obj.get("object_refs")
+    if not isinstance(refs, list) or not any(
+        isinstance(ref, str) and ref.startswith(f"{AGENDA_ITEM}--") for ref in refs
+    ):
+        return None
+    if obj.get("type") == "opinion":
+        return f"support for an agenda issue is given through the working group ({_ENDPOINT})"
+    return f"comments on an agenda issue are written through the working group ({_ENDPOINT})"

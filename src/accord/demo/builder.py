@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.db import Database
-from accord.demo import coalition
+from accord.demo import coalition, cooperation
 from accord.demo.describe import DEMO_PASSWORD, DemoInfo, Login
 from accord.demo.plan import make_plan
 from accord.demo.steps import Publish, Revoke, Write
@@ -91,6 +91,10 @@ def _create(session: Session, seed: int) -> None:
             publish(session, principal(step.author), step.stix_id)
         elif isinstance(step, Revoke):
             revoke(session, principal(step.author), step.stix_id, now=step.at)
+    # Fresh principals: the cooperation modules make sharing groups as they go.
+    cooperation.build(
+        session, orgs, lambda email: principal_for_user(session, users[email], node_id), seed, ACTOR
+    )
 
 
 def _report(session: Session, created: bool) -> DemoInfo:

@@ -39,19 +39,56 @@ class WriteContext:
 
 Guard = Callable[[WriteContext, dict[str, Any]], str | None]
 
-# STIX type -> "module:function". Keep this table complete: a type missing here has no
-# module rules on the generic write paths.
-GUARDS: dict[str, str] = {}
+# STIX type -> the guards ("module:function") asked in turn; the first refusal wins.
+# Keep this table complete: a type missing here has no module rules on the generic
+# write paths.
+GUARDS: dict[str, tuple[str, ...]] = {
+    # The expert working group: issues and sessions, and support and comments on issues.
+    "x-accord-agenda-item": ("accord.cooperation.workgroup:guard_own_types",),
+    "x-accord-wg-session": ("accord.cooperation.workgroup:guard_own_types",),
+    "opinion": (
+        "accord.cooperation.workgroup:guard_about_issues",
+        "accord.cooperation.exercises:guard_about_exercises",
+    ),
+    "note": (
+        "accord.cooperation.workgroup:guard_about_issues",
+        "accord.cooperation.exercises:guard_about_exercises",
+    ),
+    # Liaison between staffs: written only by accord.cooperation.liaison (/api/v1/liaison).
+    "x-accord-channel": ("accord.cooperation.liaison:write_guard",),
+    "x-accord-message": ("accord.cooperation.liaison:write_guard",),
+    "x-accord-receipt": ("accord.cooperation.liaison:write_guard",),
+    "x-accord-contact": ("accord.cooperation.liaison:write_guard",),
+    "x-accord-consultation": ("accord.cooperation.liaison:write_guard",),
+    # Joint exercises: written only by accord.cooperation.exercises (/api/v1/exercises);
+    # observers of an exercise never write about it (lessons, notes, links).
+    "x-accord-exercise": ("accord.cooperation.exercises:guard_exercise",),
+    "course-of-action": ("accord.cooperation.exercises:guard_about_exercises",),
+    "relationship": ("accord.cooperation.exercises:guard_about_exercises",),
+    "report": ("accord.cooperation.exercises:guard_about_exercises",),
+    "grouping": ("accord.cooperation.exercises:guard_about_exercises",),
+}
+
+
+def _one(target: str) -> Guard:
+    module, _, name = target.partition(":")
+    guard: Guard = getattr(import_module(module), name)
+    return guard
 
 
 @cache
 def _guard(stix_type: str) -> Guard | None:
-    target = GUARDS.get(stix_type)
-    if target is None:
+    targets = GUARDS.get(stix_type)
+    if not targets:
         return None
-    module, _, name = target.partition(":")
-    guard: Guard = getattr(import_module(module), name)
-    return guard
+    found = [_one(t) for t in targets]
+    if len(found) == 1:
+        return found[0]
+
+    def every(context: WriteContext, obj: dict[str, Any]) -> str | None:
+        return next((r for g in found if (r := g(context, obj)) is not None), None)
+
+    return every
 
 
 def refusal(context: WriteContext, obj: dict[str, Any]) -> str | None:

@@ -13,8 +13,9 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
+from accord.cooperation import coverage
 from accord.db.base import utcnow
-from accord.errors import Forbidden, Invalid, NotFound
+from accord.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.intel import service
 from accord.intel.ingest import IngestResult, Status, WriteDefaults, ingest
 from accord.intel.models import StixObject
@@ -29,7 +30,7 @@ from accord.intel.service import MAX_PK, ObjectFilter
 from accord.intel.vocabulary import SCO_REQUIRED
 from accord.organizations.service import list_organizations
 from accord.sharing.distribution import Distribution
-from accord.sharing.rules import can_edit, can_publish, can_revoke
+from accord.sharing.rules import can_edit, can_publish, can_revoke, in_public_coverage
 from accord.sharing.service import groups_visible_to
 from accord.sharing.tlp import Tlp
 from accord.web.audience import audience
@@ -183,8 +184,41 @@ def _referenced(
     return [Item.of(found[ref], names) for ref in shown if ref in found]
 
 
+def coverage_card(
+    session: Session, me: WebUser, row: StixObject, action: str
+) -> dict[str, Any] | None:
+    """What the owner organization's users see of public coverage: released or not,
+    whether they may change that, and in their words why it cannot be released now;
+    `action` is the path the card's forms post to (+ /release, /withdraw)."""
+    if row.owner_org_id != me.org_id:
+        return None
+    if not row.published:
+        why = _("It is a draft: publish it first.")
+    elif row.revoked:
+        why = _("It is revoked.")
+    elif not in_public_coverage(row):
+        why = _(
+            "Only TLP:CLEAR content with open distribution can be released; "
+            "this is %(tlp)s with %(distribution)s distribution."
+        ) % {"tlp": Tlp(row.tlp).label, "distribution": row.distribution}
+    else:
+        why = None
+    return {
+        "released": coverage.is_released(session, row),
+        "refusal": why,
+        "may": can_publish(me.principal, row),
+        "action": action,
+    }
+
+
 @router.get("/objects/{stix_id}")
 def view_object(request: Request, me: Me, stix_id: str) -> Response:
+    return _view(request, me, stix_id)
+
+
+def _view(
+    request: Request, me: WebUser, stix_id: str, error: str | None = None, status: int = 200
+) -> Response:
     p = me.principal
     with request.app.state.db.read() as session:
         row = service.get_latest(session, p, stix_id)
@@ -204,6 +238,7 @@ def view_object(request: Request, me: Me, stix_id: str) -> Response:
             "publish": own and not row.published and can_publish(p, row),
             "revoke": own and not row.revoked and "modified" in item.obj and can_revoke(p, row),
         }
+        public = coverage_card(session, me, row, f"/objects/{row.stix_id}")
     return render(
         request,
         "reports/view.html",
@@ -216,8 +251,37 @@ def view_object(request: Request, me: Me, stix_id: str) -> Response:
             "actions": actions,
             "type_names": TYPE_NAMES,
             "stix_json": orjson.dumps(item.obj, option=orjson.OPT_INDENT_2).decode(),
+            "coverage": public,
+            "error": error,
         },
+        status=status,
     )
+
+
+@router.post("/objects/{stix_id}/release")
+def release(request: Request, me: Me, stix_id: str) -> Response:
+    """Release for public coverage (news page, feed, digest); refusals re-render the page."""
+    try:
+        with request.app.state.db.write() as session:
+            coverage.release(session, me.principal, stix_id)
+    except (Invalid, Conflict, Forbidden) as exc:
+        return _view(request, me, stix_id, _("Not released: %(reason)s") % {"reason": exc}, 422)
+    web_session(request).flash(
+        "success", _("Released: it now appears on the public news page, the feed and the digest.")
+    )
+    return redirect(f"/objects/{stix_id}")
+
+
+@router.post("/objects/{stix_id}/withdraw")
+def withdraw(request: Request, me: Me, stix_id: str) -> Response:
+    """Take it off public coverage; refusals re-render the page."""
+    try:
+        with request.app.state.db.write() as session:
+            coverage.unrelease(session, me.principal, stix_id)
+    except (Conflict, Forbidden) as exc:
+        return _view(request, me, stix_id, _("Not withdrawn: %(reason)s") % {"reason": exc}, 422)
+    web_session(request).flash("success", _("Withdrawn from public coverage."))
+    return redirect(f"/objects/{stix_id}")
 
 
 @router.post("/objects/{stix_id}/publish")
