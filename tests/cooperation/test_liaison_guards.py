@@ -107,7 +107,7 @@ def written(rest: httpx.Client, db: Database, staffs: Staffs) -> dict[str, dict[
 
 def test_the_guard_table_names_every_liaison_type() -> None:
     for stix_type in TYPES:
-        assert guards.GUARDS[stix_type] == "accord.cooperation.liaison:write_guard"
+        assert guards.GUARDS[stix_type] == ("accord.cooperation.liaison:write_guard",)
         assert guards._guard(stix_type) is liaison.write_guard
     assert set(TYPES) == set(liaison.LIAISON_TYPES)
 
