@@ -19,7 +19,8 @@ design: most of a node's own work) and versions withheld because no agreement to
 is in force at all (then everything is, and the reason is the node, not the version);
 those are counted only. A version the peer itself sent is not counted: it has it. Drafts
 are not in the window (nothing is published yet). A new sending agreement forgets what
-was withheld and reviews everything again, as push offers everything again.
+was withheld and reviews everything again, as push offers everything again; so does
+any widening of the policy in force (`fingerprint`, `widens`; sync.py says when).
 
 On the wire every object carries, in Accord's property extension, its origin node, its
 owner organization (id and profile: name, country, kind), for `group` the sharing
@@ -181,6 +182,45 @@ def sending_condition(
 ) -> ColumnElement[bool]:
     """`sending_refusal(...) is None` as a SQL condition on `StixObject`, for listings."""
     return condition_for(policy(session, node_id), moment, o)
+
+
+# --- the policy in force, and when it widens ---------------------------------------------
+
+
+def fingerprint(send: SendPolicy, moment: datetime) -> dict[str, Any]:
+    """What decides, besides each version itself, whether it may go to the peer at
+    `moment`: the sending agreements in force (id -> max TLP, types, labels) and the
+    sharing groups that name the peer as a carrier (`visible_to` for its node
+    principal). Nothing else about the peer enters `condition_for`; the versions'
+    own changes (a new version, publishing) get a new `objects.pk` and are new anyway.
+
+    Cheap: the agreements with the peer are few and already loaded, the groups one
+    indexed lookup. As JSON, not a hash, so that `widens` can tell more from less.
+    """
+    live = [a for a in send.agreements if in_force(a, moment, Direction.SEND)]
+    return {
+        "agreements": {
+            a.id: [int(a.max_tlp), sorted(a.types), sorted(a.labels)]
+            for a in sorted(live, key=lambda a: a.id)
+        },
+        "groups": sorted(send.principal.group_ids),
+    }
+
+
+def widens(before: dict[str, Any] | None, now: dict[str, Any]) -> bool:
+    """May something go under `now` that could not under `before`? True when an
+    agreement is in force that was not (or with other limits: an edit counts as a
+    widening), or a group names the peer as a carrier that did not; unknown `before`
+    counts as widened. Only narrowing (an agreement ended or expired, a carrier or
+    member removed) is not: nothing new may go, nothing needs offering again."""
+    if before is None:
+        return True
+    old_agreements = before.get("agreements") or {}
+    old_groups = set(before.get("groups") or [])
+    for agreement_id, limits in (now.get("agreements") or {}).items():
+        if old_agreements.get(agreement_id) != limits:
+            return True
+    return not set(now.get("groups") or []) <= old_groups
 
 
 # --- what the rules keep from a peer (sending-side refusals) ------------------------------

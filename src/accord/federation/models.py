@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -88,6 +89,9 @@ class SyncState(Base):
     review_cursor: Mapped[int | None] = mapped_column(BigInteger)
     withheld: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     withheld_reasons: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # The sending policy in force when push last looked (egress.fingerprint): when it
+    # widens, push and review start over (sync.review). NULL: not known yet.
+    send_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class SyncRefusal(Base):

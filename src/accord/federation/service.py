@@ -418,17 +418,23 @@ def _reset_cursors(session: Session, node_id: str, direction: Direction) -> None
     if state is None:
         return
     if direction in (Direction.SEND, Direction.BOTH):
-        state.push_cursor = None
-        state.review_cursor = None
-        state.withheld = 0
-        state.withheld_reasons = None
-        session.execute(
-            delete(SyncRefusal).where(
-                SyncRefusal.node_id == node_id, SyncRefusal.direction == Direction.SEND.value
-            )
-        )
+        reset_sending(session, state)
     if direction in (Direction.RECEIVE, Direction.BOTH):
         state.cursor = None
+
+
+def reset_sending(session: Session, state: SyncState) -> None:
+    """Offer everything to the peer again and check the sending rules on it again:
+    push and review cursors back to the start, what was withheld forgotten."""
+    state.push_cursor = None
+    state.review_cursor = None
+    state.withheld = 0
+    state.withheld_reasons = None
+    session.execute(
+        delete(SyncRefusal).where(
+            SyncRefusal.node_id == state.node_id, SyncRefusal.direction == Direction.SEND.value
+        )
+    )
 
 
 def end_agreement(session: Session, actor: str, agreement_id: str) -> Agreement:

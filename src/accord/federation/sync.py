@@ -34,6 +34,26 @@ Adding an agreement resets the cursors it may widen (service.add_agreement): a s
 one the push cursor (what may go now is offered again; the peer answers `exists` for
 what it has), a receiving one the pull cursor (the next pull reads everything again).
 
+The sending policy can also widen with no agreement added: an agreement whose first
+day was ahead comes into force, a sharing group gains a member organization living on
+the peer (its node becomes a carrier). Each push round (`review`, before anything,
+backing off or not) takes the policy's fingerprint (`egress.fingerprint`: the sending
+agreements in force with their limits, the groups carried by the peer) and compares it
+with the one kept in the peer's `send_policy`; if it widened (`egress.widens`), push
+and review start over (`service.reset_sending`): everything is checked again, what is
+now allowed is sent once (the peer answers `exists` for what it has), what was withheld
+is counted again under the policy now. Only narrowing (an agreement ended or expired)
+starts nothing over: nothing new may go; the fingerprint is just updated. Unchanged, it
+costs one read per round. An unknown fingerprint (a state from before it was kept)
+counts as widened: one start over after the upgrade.
+
+The pull side needs nothing of its own. When B pulls from A, A lists by
+`sending_condition` at request time, so the widened policy is applied, but B's pull
+cursor is past the older objects and does not read them again. They reach B by A's
+push instead: peers are linked both ways by the handshake, so A knows B's URL and key
+and A's sync worker pushes to B every round (`accord sync run` on A at once). Only if
+A cannot reach B at all does B need `accord sync run --full` to read them.
+
 Sharing groups travel with their objects: an object shared with a group carries the
 group's definition in its signed extension (egress.py), and a receiver learns the group
 from it when the definition names it as a carrier (ingress.py). No separate endpoint.
@@ -62,7 +82,7 @@ from accord.errors import Invalid, NotFound
 from accord.federation import egress, handshake, hooks
 from accord.federation.ingress import Outcome, receive
 from accord.federation.models import Direction, Peer, SyncRefusal, SyncState
-from accord.federation.service import refresh_directory
+from accord.federation.service import refresh_directory, reset_sending
 from accord.intel.models import StixObject
 from accord.organizations.models import Node
 
@@ -311,6 +331,7 @@ def review(db: Database, node_id: str, *, page_size: int = PAGE) -> dict[str, in
     what they keep from the peer (`egress.review_page`), one page per write
     transaction with the cursor; how many versions they kept, per reason."""
     withheld: dict[str, int] = {}
+    widened(db, node_id)
     with db.read() as session:
         state = session.get(SyncState, node_id)
         after = (state.review_cursor if state else None) or 0
@@ -329,6 +350,26 @@ def review(db: Database, node_id: str, *, page_size: int = PAGE) -> dict[str, in
             for reason, n in _withhold(session, state, kept, moment).items():
                 withheld[reason] = withheld.get(reason, 0) + n
             state.review_cursor = last
+
+
+def widened(db: Database, node_id: str) -> bool:
+    """Compare the sending policy in force now with the one the peer's state last saw
+    (`egress.fingerprint`); if it widened, start push and review over
+    (`service.reset_sending`). Whether it did. Unchanged (the usual case) costs one
+    read; a change is recorded in a write transaction, checked again inside it."""
+    with db.read() as session:
+        state = session.get(SyncState, node_id)
+        now = egress.fingerprint(egress.policy(session, node_id), utcnow())
+        if state is not None and state.send_policy == now:
+            return False
+    with db.write() as session:
+        state = _state(session, node_id)
+        now = egress.fingerprint(egress.policy(session, node_id), utcnow())
+        wider = egress.widens(state.send_policy, now)
+        if wider:
+            reset_sending(session, state)
+        state.send_policy = now
+    return wider
 
 
 def _withhold(
