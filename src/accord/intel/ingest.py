@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.orm import Session
 
 from accord.audit.service import append_many
@@ -387,6 +387,27 @@ def _check_references(
             del checked[index]
 
 
+def demote(stix_ids: Sequence[str], owner: str, first_pk: int, *, latest_published: bool) -> Update:
+    """The owner's older versions of `stix_ids` stop being its latest (or latest published).
+
+    `|| ''` and `+ 0` keep SQLite from reading those two terms through an index: the
+    stix_id index finds the few older versions, while owner_org_id's index (the planner's
+    pick without them) walks everything the owner holds, so the cost grew with it.
+    """
+    o = StixObject
+    flag = o.is_latest_published if latest_published else o.is_latest
+    return (
+        update(o)
+        .where(
+            o.stix_id.in_(stix_ids),
+            o.owner_org_id.concat("") == owner,
+            (o.pk + 0) < first_pk,
+            flag.is_(True),
+        )
+        .values({flag: False})
+    )
+
+
 def _store(
     session: Session,
     principal: Principal,
@@ -403,6 +424,7 @@ def _store(
     if not items:
         return []
     owner = owner_org_id or principal.org_id
+    assert owner is not None  # a writer always acts for an organization
     origin = origin_node_id or principal.local_node_id
     o = StixObject
     last_pk, last_added = session.execute(select(func.max(o.pk), func.max(o.date_added))).one()
@@ -464,27 +486,9 @@ def _store(
     first_pk = rows[0]["pk"]
     ids = [item.id for item in items if item.id in versioned]  # older versions to demote
     for chunk in _chunks(ids):
-        session.execute(
-            update(o)
-            .where(
-                o.stix_id.in_(chunk),
-                o.owner_org_id == owner,
-                o.pk < first_pk,
-                o.is_latest.is_(True),
-            )
-            .values(is_latest=False)
-        )
+        session.execute(demote(chunk, owner, first_pk, latest_published=False))
         if published:
-            session.execute(
-                update(o)
-                .where(
-                    o.stix_id.in_(chunk),
-                    o.owner_org_id == owner,
-                    o.pk < first_pk,
-                    o.is_latest_published.is_(True),
-                )
-                .values(is_latest_published=False)
-            )
+            session.execute(demote(chunk, owner, first_pk, latest_published=True))
     bulk_insert(session, OBJECTS, rows)
     bulk_insert(session, OBJECT_LABELS, labels)
     index_objects(session, indexed)
